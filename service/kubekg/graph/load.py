@@ -1,0 +1,80 @@
+"""Load the ontology Turtle files into a pyoxigraph store, one named graph per module, as TEAM.md's layout fixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kubekg import ns
+
+
+class OntologyLoadError(Exception):
+    """An ontology file cannot be parsed; the message names the file and the line."""
+
+    def __init__(self, path: Path, line: int | None, column: int | None, detail: str) -> None:
+        self.path, self.line, self.column, self.detail = path, line, column, detail
+        where = f"{path}:{line}" if line else str(path)
+        if line and column:
+            where += f":{column}"
+        super().__init__(f"cannot parse {where}: {detail}")
+
+
+@dataclass
+class LoadReport:
+    """Which file went into which named graph, and which files were left out."""
+
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> graph IRI
+    ignored: list[str] = field(default_factory=list)
+
+
+def ontology_files(ontology_dir: Path) -> list[tuple[Path, str]]:
+    """Every Turtle file to load with its target graph IRI, in a stable order."""
+    plan: list[tuple[Path, str]] = []
+    core = ontology_dir / "core.ttl"
+    if core.is_file():
+        plan.append((core, ns.ONTOLOGY_GRAPH))
+    plan += [(p, ns.ONTOLOGY_GRAPH) for p in sorted((ontology_dir / "tbox").glob("*.ttl"))]
+    for name in ("document.ttl", "errata.ttl"):
+        if (ontology_dir / name).is_file():
+            plan.append((ontology_dir / name, ns.DOCUMENT_GRAPH))
+    plan += [(p, ns.SECTION + p.stem) for p in sorted((ontology_dir / "facts").glob("*.ttl"))]
+    return plan
+
+
+def ignored_files(ontology_dir: Path) -> list[str]:
+    """Turtle files under the ontology directory that the layout does not place in any graph (shapes excepted)."""
+    planned = {p for p, _ in ontology_files(ontology_dir)}
+    out = []
+    for p in sorted(ontology_dir.rglob("*.ttl")):
+        rel = p.relative_to(ontology_dir)
+        if p not in planned and rel.parts[0] != "shapes":
+            out.append(str(rel))
+    return out
+
+
+def parse_file(path: Path) -> list[ox.Triple]:
+    """Parse one Turtle file, raising OntologyLoadError with the file and line on a syntax error."""
+    try:
+        return [q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)]
+    except SyntaxError as exc:
+        detail = exc.msg if isinstance(exc.msg, str) else str(exc)
+        raise OntologyLoadError(path, exc.lineno, exc.offset, detail) from exc
+    except (OSError, ValueError) as exc:
+        raise OntologyLoadError(path, None, None, str(exc)) from exc
+
+
+def load_into(store: ox.Store, ontology_dir: Path) -> LoadReport:
+    """Parse every ontology file and add its triples to its named graph (all files parse before any is added)."""
+    ontology_dir = Path(ontology_dir)
+    if not ontology_dir.is_dir():
+        raise FileNotFoundError(f"ontology directory {ontology_dir} does not exist")
+    report = LoadReport(ignored=ignored_files(ontology_dir))
+    quads: list[ox.Quad] = []
+    for path, graph in ontology_files(ontology_dir):
+        g = ox.NamedNode(graph)
+        quads += [ox.Quad(t.subject, t.predicate, t.object, g) for t in parse_file(path)]
+        report.files[str(path.relative_to(ontology_dir))] = graph
+    store.extend(quads)
+    return report
