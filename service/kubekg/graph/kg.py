@@ -16,6 +16,7 @@ from kubekg.graph.backend import Backend, LocalBackend, QueryResult
 from kubekg.graph.cache import GraphCache, default_cache_dir, input_digest
 from kubekg.graph.load import load_into
 from kubekg.graph.reason import INFERRED, materialize
+from kubekg.graph.sparqltext import inject_values
 from kubekg.graph.terms import Term, compact, display, from_nt, parse_term, to_term
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,9 @@ class KnowledgeGraph:
     ) -> QueryResult:
         """Run SPARQL with ns.PREFIXES predeclared; bindings are substituted as terms, never pasted as text.
 
-        pyoxigraph substitutes only variables the query projects (``SELECT ?x ...`` or ``SELECT *``).
-        Raises SyntaxError for invalid SPARQL and ValueError for a binding the query cannot take.
+        Bindings go to pyoxigraph's substitutions; a variable the query does not project (which pyoxigraph cannot
+        substitute) is bound by a VALUES block opening the WHERE group instead. Raises SyntaxError for invalid
+        SPARQL and ValueError for a binding the query cannot take.
         """
         return self._query(self.backend, sparql, bindings, asserted_only)
 
@@ -92,9 +94,14 @@ class KnowledgeGraph:
         try:
             return backend.query(sparql, substitutions=subs, asserted_only=asserted_only)
         except RuntimeError as exc:
-            if subs and "projection" in str(exc):
-                raise ValueError(f"cannot bind {', '.join('?' + v.value for v in subs)}: {exc}") from exc
-            raise
+            if not subs or "projection" not in str(exc):
+                raise
+        # pyoxigraph substitutes projected variables only; others are bound by a VALUES block (terms, not text)
+        try:
+            rewritten = inject_values(sparql, subs)
+        except ValueError as exc:
+            raise ValueError(f"cannot bind {', '.join('?' + v.value for v in subs)}: {exc}") from exc
+        return backend.query(rewritten, substitutions=None, asserted_only=asserted_only)
 
     def select(
         self, sparql: str, bindings: Mapping[str, object] | None = None, asserted_only: bool = False
@@ -341,8 +348,11 @@ class KnowledgeGraph:
         definitions: dict[str, str | None] = {"en": None, "ko": None}
         types: list[dict] = []
         outgoing: dict[tuple[str, str], dict] = {}
+        section_iris: set[str] = set()
         for q in self.store.quads_for_pattern(node, None, None, None):
             p, o, g = q.predicate, q.object, q.graph_name
+            if g.value.startswith(ns.SECTION):
+                section_iris.add(g.value)
             if p.value == DEFINITION and isinstance(o, ox.Literal):
                 if o.language in definitions and definitions[o.language] is None:
                     definitions[o.language] = o.value
@@ -376,7 +386,6 @@ class KnowledgeGraph:
                 )
                 del outgoing[key]
         headings = self.heading_paths()
-        section_iris = sorted({g for e in outgoing.values() for g in e["graphs"] if g.startswith(ns.SECTION)})
         return {
             "iri": node.value,
             "id": compact(node),
@@ -390,7 +399,9 @@ class KnowledgeGraph:
             "incoming": sorted(
                 incoming.values(), key=lambda e: (e["inferred"], e["predicateId"], e["subjectId"])
             ),
-            "sections": [{"iri": s, "id": compact(s), "headingPath": headings.get(s)} for s in section_iris],
+            "sections": [
+                {"iri": s, "id": compact(s), "headingPath": headings.get(s)} for s in sorted(section_iris)
+            ],
             "rows": self.rows_for(node),
             "errata": self.errata(about=node),
         }

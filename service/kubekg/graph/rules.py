@@ -18,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kubekg import ns
+from kubekg.graph.sparqltext import split_construct
 
 VAR = "?"  # patterns hold "?name" for variables, "*" for blank-node wildcards, N-Triples for constants
 WILDCARD = "*"
@@ -82,104 +83,6 @@ def header(text: str) -> tuple[str | None, str]:
     m = _ID_LINE.search(text)
     c = _IF_LINE.search(text)
     return (m.group(1) if m else None), (c.group(1).strip() if c else "")
-
-
-# ------------------------------------------------------------------ splitting the text around the template
-
-
-def _skip(text: str, i: int) -> int:
-    """Index after whitespace and comments from i."""
-    n = len(text)
-    while i < n:
-        if text[i].isspace():
-            i += 1
-        elif text[i] == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-        else:
-            break
-    return i
-
-
-def _scan_to_keyword(text: str, keyword: str) -> int:
-    """Position of ``keyword`` at the top level (outside IRIs, strings and comments), or -1."""
-    i, n, kw = 0, len(text), keyword.lower()
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-        elif ch == "<":
-            j = text.find(">", i)
-            i = n if j < 0 else j + 1
-        elif ch in "\"'":
-            i = _end_of_string(text, i)
-        elif (
-            text[i : i + len(kw)].lower() == kw
-            and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:?$"))
-            and (i + len(kw) >= n or not (text[i + len(kw)].isalnum() or text[i + len(kw)] in "_:"))
-        ):
-            return i
-        else:
-            i += 1
-    return -1
-
-
-def _end_of_string(text: str, i: int) -> int:
-    q = text[i]
-    if text[i : i + 3] == q * 3:
-        j = text.find(q * 3, i + 3)
-        return len(text) if j < 0 else j + 3
-    j = i + 1
-    while j < len(text):
-        if text[j] == "\\":
-            j += 2
-            continue
-        if text[j] == q:
-            return j + 1
-        j += 1
-    return j
-
-
-def _matching_brace(text: str, i: int) -> int:
-    """Index of the ``}`` closing the ``{`` at i (IRIs, strings and comments skipped)."""
-    depth, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if ch == "<":
-            j = text.find(">", i)
-            i = n if j < 0 else j + 1
-            continue
-        if ch in "\"'":
-            i = _end_of_string(text, i)
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
-
-
-def split_construct(text: str) -> tuple[str, str]:
-    """(prologue, rest): the PREFIX/BASE text before CONSTRUCT and the ``WHERE {...}`` text after the template."""
-    k = _scan_to_keyword(text, "construct")
-    if k < 0:
-        raise RuleError("not a CONSTRUCT query")
-    prologue = text[:k]
-    i = _skip(text, k + len("construct"))
-    if i < len(text) and text[i] == "{":
-        end = _matching_brace(text, i)
-        if end < 0:
-            raise RuleError("unbalanced braces in the CONSTRUCT template")
-        return prologue, text[end + 1 :]
-    return prologue, text[i:]  # CONSTRUCT WHERE { ... } short form: the rest is the WHERE clause itself
 
 
 # ------------------------------------------------------------------ templates and premises from rdflib's algebra
@@ -249,7 +152,10 @@ def compile_rule(path: Path) -> Rule:
         raise RuleError(f"{path}: empty CONSTRUCT template")
     premises: list[Pattern] = []
     _positive_patterns(algebra.p, premises)
-    prologue, rest = split_construct(text)
+    try:
+        prologue, rest = split_construct(text)
+    except ValueError as exc:
+        raise RuleError(f"{path}: {exc}") from exc
     checks = " || ".join(f"NOT EXISTS {{ {' '.join(t)} }}" for t in template)
     select = f"{prologue}\nSELECT * WHERE {{\n{{ SELECT * {rest}\n}}\nFILTER ({checks})\n}}\n"
     try:  # pyoxigraph must accept the rewritten query too

@@ -77,7 +77,7 @@ def to_term(value: object) -> Term:
 
 
 _BY_LENGTH = sorted(ns.PREFIXES.items(), key=lambda kv: -len(kv[1]))
-_LOCAL_OK = re.compile(r"^[\w][\w.-]*$|^$")
+_LOCAL_OK = re.compile(r"^[\w][\w./-]*$|^$")  # a display form: "/" stays readable (kr:cell/nfs-RWX)
 
 
 def compact(term: Term | str) -> str:
