@@ -35,10 +35,6 @@ class Setting:
     help: str
 
 
-def _where(name: str, source: str) -> str:
-    return f"{ENV_PREFIX}{name}" if source == "env" else name
-
-
 def _int(lo: int, hi: int) -> Callable[[str, Any], int]:
     def parse(name: str, raw: Any) -> int:
         if isinstance(raw, bool):
@@ -275,10 +271,17 @@ class Config:
 
     @classmethod
     def load(
-        cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+        override_label: Callable[[str], str] | None = None,
     ) -> Config:
-        """Defaults, then ``KUBEKG_*`` variables from ``environ`` (default ``os.environ``), then ``overrides``."""
+        """Defaults, then ``KUBEKG_*`` variables from ``environ`` (default ``os.environ``), then ``overrides``.
+
+        ``override_label`` names an overridden setting in error messages (the CLI passes ``--flag-name``).
+        """
         environ = os.environ if environ is None else environ
+        label = override_label or (lambda name: name)
         overrides = {k.upper(): v for k, v in (overrides or {}).items() if v is not None}
         values: dict[str, Any] = {}
         for setting in SETTINGS:
@@ -293,19 +296,17 @@ class Config:
             try:
                 values[name] = setting.parse(name, raw)
             except ValueError as exc:
-                raise ConfigError(_where(name, source), raw, str(exc)) from None
+                where = label(name) if source == "override" else f"{ENV_PREFIX}{name}"
+                raise ConfigError(where, raw, str(exc)) from None
         if values["WORKERS"] is None:
             values["WORKERS"] = _default_workers()
         if values["DATA_DIR"] is None:
             values["DATA_DIR"] = _default_data_dir()
         config = cls(**values)
-        config._check_together(overrides, environ)
+        config._check_together(lambda name: label(name) if name in overrides else f"{ENV_PREFIX}{name}")
         return config
 
-    def _check_together(self, overrides: Mapping[str, Any], environ: Mapping[str, str]) -> None:
-        def origin(name: str) -> str:
-            return name if name in overrides else f"{ENV_PREFIX}{name}"
-
+    def _check_together(self, origin: Callable[[str], str]) -> None:
         if self.QUERY_TIMEOUT > self.MAX_TIMEOUT:
             raise ConfigError(
                 origin("QUERY_TIMEOUT"),
@@ -328,6 +329,8 @@ class Config:
             value = getattr(self, s.name)
             if s.name == "UPDATE_TOKEN" and value:
                 value = "***"
+            elif isinstance(value, tuple):
+                value = ",".join("=".join(v) if isinstance(v, tuple) else v for v in value)
             rows.append((s.name, str(value), s.help))
         return rows
 

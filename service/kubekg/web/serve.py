@@ -1,0 +1,188 @@
+"""``kubekg serve``: the Flask app under gunicorn (gthread workers, app preloaded so the graph loads once).
+
+The app is built in the master before gunicorn starts (``preload_app``), so a bad configuration or a broken
+ontology file stops start-up with a message and a non-zero exit, and no half-started server is left. Metrics use
+prometheus_client's multiprocess mode in a fresh temp directory. A request that must not leave its worker behind
+(e.g. a query timeout that could not be interrupted) calls :func:`request_worker_recycle`; the ``post_request``
+hook then retires the worker gracefully and gunicorn starts a fresh one (the arbiter's usual replacement).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from typing import Any
+
+from kubekg.config import Config
+
+log = logging.getLogger("kubekg.serve")
+
+GRACEFUL_TIMEOUT = 10  # seconds workers get to finish in-flight requests on shutdown or recycle
+LIMIT_REQUEST_LINE = 8190  # gunicorn's maximum; long SPARQL GET queries need more than the 4094 default
+
+_recycle_lock = threading.Lock()
+_recycle_reasons: list[str] = []
+
+
+def request_worker_recycle(reason: str) -> None:
+    """Ask for the current gunicorn worker to be replaced after this request (no-op outside gunicorn)."""
+    with _recycle_lock:
+        _recycle_reasons.append(reason)
+    log.warning("worker %d will be recycled after this request: %s", os.getpid(), reason)
+
+
+def recycle_requested() -> list[str]:
+    """The reasons given since the last check (and clears them)."""
+    with _recycle_lock:
+        reasons = list(_recycle_reasons)
+        _recycle_reasons.clear()
+    return reasons
+
+
+# ------------------------------------------------------------------------------------------------- logging
+class _MaxLevel(logging.Filter):
+    def __init__(self, below: int) -> None:
+        super().__init__()
+        self.below = below
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < self.below
+
+
+def configure_logging(level: str) -> None:
+    """Access lines (JSON) on stdout, everything else as text on stderr at ``level``."""
+    access = logging.getLogger("kubekg.access")
+    access.handlers.clear()
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    root = logging.getLogger()
+    root.handlers.clear()
+    err = logging.StreamHandler(sys.stderr)
+    err.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
+    root.addHandler(err)
+    root.setLevel(level)
+
+
+# ------------------------------------------------------------------------------------------------- gunicorn hooks
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """Retire the worker gracefully when a request asked for it (after the response was written)."""
+    reasons = recycle_requested()
+    if reasons:
+        from kubekg.web.metrics import WORKER_RECYCLES
+
+        for reason in reasons:
+            WORKER_RECYCLES.labels(reason=reason).inc()
+        worker.log.warning("recycling worker %s: %s", worker.pid, "; ".join(reasons))
+        worker.alive = False
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """A fresh worker starts with no pending recycle request inherited from the master."""
+    recycle_requested()
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Let the multiprocess metrics forget live gauges of a dead worker."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server: Any) -> None:
+    """Say where the service listens, once every worker can accept."""
+    server.log.info("kubekg listening on %s", ", ".join(str(s) for s in server.LISTENERS))
+
+
+def gunicorn_options(config: Config) -> dict[str, Any]:
+    """The gunicorn settings for a validated Config."""
+    host = f"[{config.HOST}]" if ":" in config.HOST else config.HOST
+    return {
+        "bind": [f"{host}:{config.PORT}"],
+        "workers": config.WORKERS,
+        "threads": config.THREADS,
+        "worker_class": "gthread",
+        "preload_app": True,
+        # the worker heartbeat must outlast the longest query a client may ask for
+        "timeout": int(config.MAX_TIMEOUT) + 30,
+        "graceful_timeout": GRACEFUL_TIMEOUT,
+        "keepalive": 5,
+        "accesslog": None,  # kubekg writes its own JSON access line
+        "errorlog": "-",
+        "loglevel": config.LOG_LEVEL.lower(),
+        "limit_request_line": LIMIT_REQUEST_LINE,
+        "proc_name": "kubekg",
+        "control_socket_disable": True,
+        "post_request": post_request,
+        "post_fork": post_fork,
+        "worker_exit": worker_exit,
+        "when_ready": when_ready,
+    }
+
+
+def _application_class() -> type:
+    from gunicorn.app.base import BaseApplication
+
+    class KubeKGApplication(BaseApplication):
+        """gunicorn with kubekg's settings and an already built app (no gunicorn command line is read)."""
+
+        def __init__(self, app: Any, options: dict[str, Any]) -> None:
+            self.application = app
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                if key in self.cfg.settings and value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return self.application
+
+    return KubeKGApplication
+
+
+# ------------------------------------------------------------------------------------------------- entry point
+def prepare_metrics_dir() -> str:
+    """A fresh PROMETHEUS_MULTIPROC_DIR for this server (removed at exit), set before any metric exists."""
+    directory = tempfile.mkdtemp(prefix="kubekg-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    pid = os.getpid()
+    atexit.register(lambda: os.getpid() == pid and shutil.rmtree(directory, ignore_errors=True))
+    return directory
+
+
+def serve(config: Config) -> int:
+    """Build the app in this (master) process, then run gunicorn; returns an exit status on start-up failure."""
+    prepare_metrics_dir()
+    configure_logging(config.LOG_LEVEL)
+    from kubekg.errors import KubeKGError
+    from kubekg.graph import OntologyLoadError, ReasoningError, RuleError
+    from kubekg.web import create_app
+
+    try:
+        app = create_app(config)
+    except KubeKGError as exc:
+        print(f"kubekg serve: {exc.message}", file=sys.stderr)
+        return 2 if exc.code == "config_error" else 1
+    except (OntologyLoadError, RuleError, ReasoningError, OSError, ValueError, RuntimeError) as exc:
+        print(f"kubekg serve: cannot start: {exc}", file=sys.stderr)
+        return 1
+    log.info(
+        "starting kubekg on %s:%d (%d workers x %d threads, store %s)",
+        config.HOST,
+        config.PORT,
+        config.WORKERS,
+        config.THREADS,
+        config.STORE,
+    )
+    _application_class()(app, gunicorn_options(config)).run()
+    return 0
