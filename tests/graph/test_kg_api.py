@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 
@@ -146,8 +148,7 @@ def test_stats(fixture_kg) -> None:
 
 
 def test_load_graph_is_cached_per_process(fixture_queries, session_cache) -> None:
-    from tests.graph.conftest import FIXTURES
-
-    a = load_graph(FIXTURES / "ontology", fixture_queries, session_cache)
-    b = load_graph(FIXTURES / "ontology", fixture_queries, session_cache)
+    fixtures = Path(__file__).parent / "fixtures"
+    a = load_graph(fixtures / "ontology", fixture_queries, session_cache)
+    b = load_graph(fixtures / "ontology", fixture_queries, session_cache)
     assert a is b
