@@ -1,0 +1,419 @@
+"""Running one SPARQL query with a deadline, a row cap, the right dataset, and serializing its result.
+
+pyoxigraph releases the GIL while it evaluates but cannot be cancelled, so evaluation runs in a daemon thread
+and the request thread waits only until the deadline (plus ``GRACE`` for the thread's own check). Streaming
+SELECT/CONSTRUCT results are pulled row by row with a deadline check between rows, so they stop by themselves;
+a query stuck inside native code (an aggregate or ORDER BY over a cartesian product) cannot be stopped from
+Python: the caller gets :class:`Runaway` (a 503 ``query_timeout``) and the web layer retires the worker process
+after the response is sent, which is what really ends the work (see ``kubekg.web.sparql.recycle``).
+
+Dataset rules (SPARQL 1.1 Protocol 2.1.4): a protocol dataset (default-graph-uri/named-graph-uri) wins over
+FROM/FROM NAMED; FROM/FROM NAMED wins over kubekg's default; the default dataset is the union of all graphs as
+default graph and every named graph for GRAPH. Asserted-only removes the inferred graph from whichever applies.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from kubekg import ns
+from kubekg.errors import BadRequest, KubeKGError, QueryTimeout
+from kubekg.sparql import guard, lexer, negotiate
+from kubekg.sparql.negotiate import Format
+
+GRACE = 0.1  # seconds the request thread waits past the deadline for the evaluation thread's own check
+INFERRED = ox.NamedNode(ns.INFERRED_GRAPH)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+QUERY_KINDS = {
+    "SELECT": negotiate.RESULTS,
+    "ASK": negotiate.RESULTS,
+    "CONSTRUCT": negotiate.GRAPH,
+    "DESCRIBE": negotiate.GRAPH,
+}
+RESULT_FORMATS = {
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+}
+RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+class Runaway(QueryTimeout):
+    """The deadline passed while the evaluation thread was still inside the engine; the process must recycle."""
+
+
+# ---------------------------------------------------------------------------------------------------- deadline
+class Deadline:
+    """A point in monotonic time after which work must stop."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.at
+
+    def check(self) -> None:
+        if self.expired():
+            raise QueryTimeout(timeout_message(self.seconds))
+
+
+def timeout_message(seconds: float) -> str:
+    return (
+        f"the query did not finish within its timeout of {seconds:g} s and was stopped; "
+        "simplify it, add a LIMIT, or pass a larger timeout parameter (up to the server's maximum)"
+    )
+
+
+@dataclass
+class Job:
+    """What the evaluation thread shares with the request thread."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+    partial: Any = None  # a capped result, published before probing for one more row
+
+
+@dataclass
+class Run:
+    """The outcome of run_with_deadline: the value, and whether the evaluation thread was left running."""
+
+    value: Any
+    runaway: bool = False
+
+
+def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grace: float = GRACE) -> Run:
+    """Run work(deadline, job) in a daemon thread; return its value, re-raise its error, or time out.
+
+    On timeout a partial (capped) result is returned when the thread published one; otherwise Runaway is raised.
+    Either way ``runaway`` tells the caller that the thread is still running inside the engine.
+    """
+    deadline = Deadline(seconds)
+    job = Job()
+
+    def target() -> None:
+        try:
+            job.result = work(deadline, job)
+        except BaseException as exc:  # handed to the request thread
+            job.error = exc
+        finally:
+            job.done.set()
+
+    thread = threading.Thread(target=target, name="kubekg-sparql-eval", daemon=True)
+    thread.start()
+    if job.done.wait(deadline.remaining() + grace):
+        if job.error is not None:
+            raise job.error
+        return Run(job.result)
+    if job.partial is not None:
+        return Run(job.partial, runaway=True)
+    raise Runaway(timeout_message(seconds))
+
+
+# ---------------------------------------------------------------------------------------------------- dataset
+@dataclass
+class Dataset:
+    """What the engine should use: union default graph, or explicit default and named graph lists (None = store's)."""
+
+    union: bool = False
+    default: list[ox.NamedNode | ox.DefaultGraph] | None = None
+    named: list[ox.NamedNode] | None = None
+
+    def pyoxigraph_kwargs(self) -> dict[str, Any]:
+        if self.union:
+            return {"use_default_graph_as_union": True}
+        kwargs: dict[str, Any] = {}
+        if self.default is not None:
+            kwargs["default_graph"] = self.default
+        if self.named is not None:
+            kwargs["named_graphs"] = self.named
+        return kwargs
+
+
+def resolve_dataset(
+    tokens: list[lexer.Token],
+    pro: lexer.Prologue,
+    default_graphs: list[str],
+    named_graphs: list[str],
+    asserted_only: bool,
+    all_graphs: Callable[[], list[ox.NamedNode]],
+) -> Dataset:
+    """The dataset a query runs on (protocol > FROM/FROM NAMED > union of everything), minus inferred if asked."""
+
+    def keep(names: Iterable[str]) -> list[ox.NamedNode]:
+        nodes = [ox.NamedNode(n) for n in names]
+        return [n for n in nodes if n != INFERRED] if asserted_only else nodes
+
+    if default_graphs or named_graphs:
+        return Dataset(default=list(keep(default_graphs)), named=keep(named_graphs))
+    clauses = lexer.dataset_clauses(tokens, pro)
+    if clauses is None:
+        if asserted_only:
+            raise BadRequest("cannot apply asserted-only: a FROM clause of the query names no resolvable IRI")
+        return Dataset()
+    from_default, from_named = clauses
+    if from_default or from_named:
+        if not asserted_only:
+            return Dataset()  # the query's own dataset clauses apply
+        return Dataset(default=list(keep(from_default)), named=keep(from_named))
+    if not asserted_only:
+        return Dataset(union=True)
+    graphs = [g for g in all_graphs() if g != INFERRED]
+    return Dataset(default=[ox.DefaultGraph(), *graphs], named=graphs)
+
+
+# ---------------------------------------------------------------------------------------------------- results
+@dataclass
+class Solutions:
+    """A SELECT result pulled into memory: variable names, rows and whether the row cap cut it."""
+
+    variables: list[str]
+    rows: list[ox.QuerySolution | dict[str, Any]]
+    truncated: bool
+
+
+@dataclass
+class Graph:
+    """A CONSTRUCT/DESCRIBE result pulled into memory."""
+
+    triples: list[ox.Triple]
+    truncated: bool
+
+
+Result = bool | Solutions | Graph
+
+
+def kind_of(result: Result) -> str:
+    return negotiate.GRAPH if isinstance(result, Graph) else negotiate.RESULTS
+
+
+def pull(
+    raw: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | Iterator,
+    deadline: Deadline,
+    max_rows: int,
+    job: Job,
+) -> Result:
+    """Turn an engine result into a Result: rows pulled with a deadline check each, capped at max_rows."""
+    if isinstance(raw, ox.QueryBoolean | bool):
+        return bool(raw)
+    if isinstance(raw, ox.QuerySolutions):
+        variables = [v.value for v in raw.variables]
+        rows: list[Any] = []
+        iterator: Iterator = iter(raw)
+        for row in iterator:
+            rows.append(row)
+            if len(rows) >= max_rows:
+                break
+            deadline.check()
+        else:
+            return Solutions(variables, rows, truncated=False)
+        job.partial = Solutions(variables, rows, truncated=True)
+        more = next(iterator, None) is not None
+        return Solutions(variables, rows, truncated=more)
+    triples: list[ox.Triple] = []
+    iterator = iter(raw)
+    for triple in iterator:
+        triples.append(triple)
+        if len(triples) >= max_rows:
+            break
+        deadline.check()
+    else:
+        return Graph(triples, truncated=False)
+    job.partial = Graph(triples, truncated=True)
+    more = next(iterator, None) is not None
+    return Graph(triples, truncated=more)
+
+
+def term_json(term: Any) -> dict[str, Any]:
+    """A term in SPARQL 1.1 (and 1.2 triple-term) JSON results form."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            direction = getattr(term, "direction", None)
+            if direction:
+                out["its:dir"] = str(getattr(direction, "value", direction)).lower().split(".")[-1]
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": term_json(term.subject),
+                "predicate": term_json(term.predicate),
+                "object": term_json(term.object),
+            },
+        }
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def solutions_json(result: Solutions, row_limit: int) -> bytes:
+    """SPARQL 1.1 JSON results; a capped result carries ``"kubekg": {"truncated": true, "rowLimit": N}``.
+
+    The extra key sits between ``head`` and ``results``: JSON readers (json.loads, SPARQLWrapper, rdflib) ignore
+    it, and pyoxigraph's streaming reader accepts keys there but not after ``results``.
+    """
+    bindings = []
+    for row in result.rows:
+        binding = {}
+        for name in result.variables:
+            value = row[name]
+            if value is not None:
+                binding[name] = term_json(value)
+        bindings.append(binding)
+    doc: dict[str, Any] = {"head": {"vars": result.variables}}
+    if result.truncated:
+        doc["kubekg"] = {"truncated": True, "rowLimit": row_limit}
+    doc["results"] = {"bindings": bindings}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def serialize(result: Result, fmt: Format, row_limit: int) -> bytes:
+    """The bytes of a result in the negotiated format."""
+    if isinstance(result, bool):
+        body = json.dumps({"head": {}, "boolean": result}).encode()
+        if fmt.name == "json":
+            return body
+        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON).serialize(
+            format=RESULT_FORMATS[fmt.name]
+        )
+    if isinstance(result, Solutions):
+        body = solutions_json(result, row_limit)
+        if fmt.name == "json":
+            return body
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        return parsed.serialize(format=RESULT_FORMATS[fmt.name])
+    prefixes = ns.PREFIXES if fmt.name in ("turtle", "rdfxml") else None
+    return ox.serialize(result.triples, format=RDF_FORMATS[fmt.name], prefixes=prefixes)
+
+
+# ---------------------------------------------------------------------------------------------------- engines
+class EvaluationFailed(KubeKGError):
+    """The engine failed while evaluating (for example an allow-listed SERVICE endpoint did not answer)."""
+
+    code, status = "evaluation_failed", 502
+
+
+class EmbeddedEngine:
+    """Evaluates on the in-process pyoxigraph store; a stuck evaluation is ended by recycling the process."""
+
+    recycle_on_timeout = True
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def all_graphs(self) -> list[ox.NamedNode]:
+        return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def evaluate(self, text: str, dataset: Dataset, base_iri: str | None, deadline: Deadline) -> Any:
+        try:
+            return self.store.query(
+                text, base_iri=base_iri, prefixes=ns.PREFIXES, **dataset.pyoxigraph_kwargs()
+            )
+        except SyntaxError as exc:
+            raise guard.syntax_error(exc) from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise EvaluationFailed(f"the query failed during evaluation: {exc}") from None
+
+
+def engine_for(graph: Any) -> Any:
+    """The /sparql engine behind app.extensions["kubekg"]: a remote backend, a KnowledgeGraph or a bare Store."""
+    backend = getattr(graph, "backend", None)
+    if backend is not None and hasattr(backend, "evaluate"):
+        return backend
+    if isinstance(graph, ox.Store):
+        return EmbeddedEngine(graph)
+    store = getattr(graph, "store", None)
+    if isinstance(store, ox.Store):
+        return EmbeddedEngine(store)
+    raise TypeError(f"no SPARQL engine for {type(graph).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------------- one query
+@dataclass
+class Answer:
+    """A serialized query result and what the HTTP layer needs to know about it."""
+
+    body: bytes
+    format: Format
+    truncated: bool
+    row_limit: int
+    rows: int
+    runaway: bool = False
+
+
+def answer_query(
+    engine: Any,
+    query: str,
+    *,
+    default_graphs: list[str],
+    named_graphs: list[str],
+    asserted_only: bool,
+    accept: str | None,
+    formats: list[str],
+    base_iri: str | None,
+    timeout: float,
+    max_rows: int,
+    allowlist: guard.AllowList,
+) -> Answer:
+    """Check, negotiate, evaluate under the deadline and serialize one query."""
+    tokens = lexer.tokenize(query)
+    keyword = lexer.first_keyword(tokens)
+    if keyword in lexer.UPDATE_KEYWORDS:
+        from kubekg.sparql.protocol import UpdateOnQueryPath
+
+        raise UpdateOnQueryPath("this is the query endpoint; SPARQL Update is not accepted here")
+    guard.check_service(query, allowlist, base_iri, ns.PREFIXES)
+    expected_kind = QUERY_KINDS.get(keyword or "")
+    fmt = negotiate.choose(expected_kind, accept, formats) if expected_kind else None
+    pro = lexer.prologue(tokens, base=base_iri, prefixes=ns.PREFIXES)
+    dataset = resolve_dataset(tokens, pro, default_graphs, named_graphs, asserted_only, engine.all_graphs)
+
+    def work(deadline: Deadline, job: Job) -> Result:
+        raw = engine.evaluate(query, dataset, base_iri, deadline)
+        return pull(raw, deadline, max_rows, job)
+
+    try:
+        run = run_with_deadline(work, timeout)
+    except Runaway:
+        if getattr(engine, "recycle_on_timeout", False):
+            raise
+        raise QueryTimeout(timeout_message(timeout)) from None
+    result = run.value
+    kind = kind_of(result)
+    if fmt is None or fmt.kind != kind:
+        fmt = negotiate.choose(kind, accept, formats)
+    body = serialize(result, fmt, max_rows)
+    rows = (
+        len(result.rows)
+        if isinstance(result, Solutions)
+        else len(result.triples)
+        if isinstance(result, Graph)
+        else 1
+    )
+    truncated = bool(getattr(result, "truncated", False))
+    return Answer(body, fmt, truncated, max_rows, rows, runaway=run.runaway and engine.recycle_on_timeout)

@@ -1,0 +1,367 @@
+"""The SPARQL 1.1 Protocol endpoints: queries at ``/sparql``, updates at ``/sparql/update`` (W3C REC 2013).
+
+This blueprint only moves bytes between HTTP and ``kubekg.sparql``: it reads the body (413 over
+MAX_BODY_BYTES), lets ``protocol`` parse the request, ``execute`` answer it under the deadline, and maps a
+runaway evaluation to a worker recycle. GET without a query returns the W3C service description (or the query
+editor page when a browser asks for HTML).
+
+Timeout design: a query that cannot be stopped inside the engine gets its 503 ``query_timeout`` at the
+deadline, and then the worker process retires itself: after the response has been sent (``call_on_close``) it
+sends SIGTERM to itself when running under gunicorn; gunicorn finishes the worker's other in-flight requests,
+the process exits (ending the runaway evaluation thread) and the arbiter forks a fresh worker. Outside gunicorn
+(tests, ``flask run``) nothing is killed and a warning is logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, url_for
+from jinja2 import TemplateNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from kubekg.errors import (
+    BadRequest,
+    ConfigError,
+    Forbidden,
+    KubeKGError,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    QueryTimeout,
+    StoreUnavailable,
+    Unauthorized,
+)
+from kubekg.sparql import description, execute, guard, negotiate, protocol, update
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sparql", __name__)
+
+QUERY_PATH = "/sparql"
+UPDATE_PATH = "/sparql/update"
+EXTENSION = "kubekg_sparql"
+TRUNCATED_HEADER = "X-KubeKG-Truncated"
+ROW_LIMIT_HEADER = "X-KubeKG-Row-Limit"
+TIMEOUT_HEADER = "X-KubeKG-Timeout"
+DEFAULTS = {
+    "QUERY_TIMEOUT": 10.0,
+    "MAX_TIMEOUT": 60.0,
+    "MAX_ROWS": 10_000,
+    "MAX_BODY_BYTES": 1 << 20,
+    "SERVICE_ALLOWLIST": (),
+    "UPDATES": False,
+    "UPDATE_TOKEN": "",
+}
+
+
+@dataclass
+class SparqlState:
+    """Per-app SPARQL state: the allow-list and, when updates are on, the updater and its log."""
+
+    allowlist: guard.AllowList
+    updater: update.Updater | None = None
+    log: update.UpdateLog | None = None
+
+
+# ------------------------------------------------------------------------------------------------ set-up
+@bp.record_once
+def _on_register(state: Any) -> None:
+    init_app(state.app)
+
+
+def init_app(app: Flask) -> SparqlState:
+    """Validate the SPARQL settings and, with updates on, open and replay the update log (fails start-up on error)."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_BODY_BYTES"])
+    try:
+        allowlist = guard.AllowList(app.config["SERVICE_ALLOWLIST"])
+    except ValueError as exc:
+        raise ConfigError("SERVICE_ALLOWLIST", app.config["SERVICE_ALLOWLIST"], str(exc)) from None
+    state = SparqlState(allowlist)
+    if app.config["UPDATES"]:
+        if not app.config["UPDATE_TOKEN"]:
+            raise ConfigError("UPDATE_TOKEN", "", "is required when UPDATES is on")
+        if not app.config.get("DATA_DIR"):
+            raise ConfigError("DATA_DIR", "", "is required when UPDATES is on (the update log lives there)")
+        graph = app.extensions.get("kubekg")
+        if graph is None:
+            raise ConfigError(
+                "UPDATES", True, "the knowledge graph must be loaded before the SPARQL blueprint"
+            )
+        engine = execute.engine_for(graph)
+        if not isinstance(engine, execute.EmbeddedEngine):
+            raise ConfigError("UPDATES", True, "updates need the embedded store (STORE=embedded)")
+        extra = [pair[0] for pair in app.config.get("EXTRA_DATA") or ()]
+        protection = update.Protection.from_store(engine.store, extra)
+        update_log = update.UpdateLog(app.config["DATA_DIR"], engine.store, protection)
+        try:
+            replayed = update_log.replay()
+        except update.LogCorrupt as exc:
+            raise ConfigError("DATA_DIR", app.config["DATA_DIR"], exc.message) from None
+        except OSError as exc:
+            raise ConfigError(
+                "DATA_DIR", app.config["DATA_DIR"], f"cannot use the update log: {exc}"
+            ) from None
+        log.info("SPARQL Update enabled; replayed %d update(s) from %s", replayed, update_log.path)
+        state.updater = update.Updater(engine.store, update_log, protection, allowlist)
+        state.log = update_log
+    app.extensions[EXTENSION] = state
+    return state
+
+
+def _state() -> SparqlState:
+    state = current_app.extensions.get(EXTENSION)
+    if state is None:
+        state = init_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    return state
+
+
+@bp.before_app_request
+def _catch_up() -> None:
+    """Apply updates other workers acknowledged, so every worker answers with every acknowledged update."""
+    state = current_app.extensions.get(EXTENSION)
+    if state is not None and state.log is not None:
+        state.log.catch_up()
+
+
+@bp.app_errorhandler(Unauthorized)
+def _unauthorized(exc: Unauthorized) -> Response:
+    response = _error_response(exc)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="kubekg SPARQL Update"'
+    return response
+
+
+def _error_response(exc: KubeKGError) -> Response:
+    try:
+        from kubekg.web import error_response
+
+        return error_response(exc.status, exc.code, exc.message, details=exc.details or None)
+    except ImportError:  # pragma: no cover - the app factory is always present in the package
+        response = jsonify({"error": exc.to_dict()})
+        response.status_code = exc.status
+        return response
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+def _body() -> bytes:
+    limit = current_app.config["MAX_BODY_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
+    try:
+        data = request.get_data(cache=True, parse_form_data=False)
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes") from None
+    if len(data) > limit:
+        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
+    return data
+
+
+def effective_timeout(requested: float | None) -> float:
+    """The per-request timeout: the client's value capped at MAX_TIMEOUT, or QUERY_TIMEOUT."""
+    config = current_app.config
+    maximum = float(config["MAX_TIMEOUT"])
+    value = float(config["QUERY_TIMEOUT"]) if requested is None else requested
+    return min(value, maximum)
+
+
+def under_gunicorn() -> bool:
+    """True in a gunicorn worker (the only place where a worker may retire itself)."""
+    return str(request.environ.get("SERVER_SOFTWARE", "")).startswith("gunicorn")
+
+
+_recycle_lock = threading.Lock()
+_recycle_sent: set[int] = set()
+
+
+def recycle(response: Response, reason: str) -> None:
+    """Retire this worker once the response is sent, so a runaway evaluation thread really stops.
+
+    Two mechanisms, either suffices: ``kubekg.web.serve.request_worker_recycle`` (its gunicorn ``post_request``
+    hook marks the worker not alive and counts the recycle) and SIGTERM to this process from the response's
+    ``call_on_close`` (gunicorn's graceful worker shutdown; works under any gunicorn configuration).
+    """
+    if not under_gunicorn():
+        log.warning(
+            "a %s left an evaluation thread running; not under gunicorn, so it is not recycled", reason
+        )
+        return
+    try:
+        from kubekg.web.serve import request_worker_recycle
+
+        request_worker_recycle(reason)
+    except ImportError:  # pragma: no cover - serve.py ships with the package
+        pass
+    pid = os.getpid()
+    with _recycle_lock:
+        if pid in _recycle_sent:
+            return
+        _recycle_sent.add(pid)
+    log.warning("worker %d retires after this response: a %s left an evaluation running", pid, reason)
+    response.headers["Connection"] = "close"
+    response.call_on_close(lambda: os.kill(pid, signal.SIGTERM))
+
+
+def _count_timeout() -> None:
+    try:
+        from kubekg.web.metrics import record_timeout
+
+        record_timeout(QUERY_PATH)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _timeout_response(exc: QueryTimeout, runaway: bool) -> Response:
+    _count_timeout()
+    response = _error_response(exc)
+    response.headers["Retry-After"] = "1"
+    if runaway:
+        recycle(response, "query_timeout")
+    return response
+
+
+# ------------------------------------------------------------------------------------------------ query endpoint
+@bp.route(QUERY_PATH, methods=["GET", "POST"])
+def query_endpoint() -> Response:
+    """SPARQL 1.1 Protocol query operation (GET, POST form, POST direct) or the service description."""
+    state = _state()
+    body = _body() if request.method == "POST" else b""
+    try:
+        req = protocol.parse_query_request(
+            request.method, request.headers.get("Content-Type"), request.query_string, body
+        )
+    except protocol.UpdateOnQueryPath as exc:
+        if state.updater is None:
+            raise update.disabled() from None
+        raise BadRequest(f"{exc.message}; send updates by POST to {UPDATE_PATH}") from None
+    if req is None:
+        return service_description(state)
+    timeout = effective_timeout(req.timeout)
+    engine = execute.engine_for(current_app.extensions["kubekg"])
+    try:
+        answer = execute.answer_query(
+            engine,
+            req.query,
+            default_graphs=req.default_graphs,
+            named_graphs=req.named_graphs,
+            asserted_only=req.asserted_only,
+            accept=request.headers.get("Accept"),
+            formats=req.formats,
+            base_iri=request.base_url,
+            timeout=timeout,
+            max_rows=int(current_app.config["MAX_ROWS"]),
+            allowlist=state.allowlist,
+        )
+    except execute.Runaway as exc:
+        return _timeout_response(exc, runaway=True)
+    except QueryTimeout as exc:
+        return _timeout_response(exc, runaway=False)
+    response = Response(answer.body, status=200, content_type=answer.format.content_type)
+    response.vary.add("Accept")
+    response.headers[TIMEOUT_HEADER] = f"{timeout:g}"
+    if answer.truncated:
+        response.headers[TRUNCATED_HEADER] = "true"
+        response.headers[ROW_LIMIT_HEADER] = str(answer.row_limit)
+    if answer.runaway:
+        recycle(response, "query_timeout")
+    return response
+
+
+def _graph_counts() -> list[tuple[str, int]]:
+    graph = current_app.extensions["kubekg"]
+    engine = execute.engine_for(graph)
+    if isinstance(engine, execute.EmbeddedEngine):
+        rows = engine.store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return [(row["g"].value, int(row["n"].value)) for row in rows if hasattr(row["g"], "value")]
+    try:
+        return list(engine.graph_counts())
+    except StoreUnavailable:
+        return []
+
+
+def _editor_page() -> Response | None:
+    """The query editor (service-app's page), or None when the page or its template is not installed."""
+    try:
+        from kubekg.web.pages import render_sparql_editor
+
+        html, status = render_sparql_editor()
+    except (ImportError, TemplateNotFound):
+        try:
+            html, status = render_template("sparql.html", query="", examples=[]), 200
+        except TemplateNotFound:
+            return None
+    return Response(html, status=status, content_type="text/html; charset=utf-8")
+
+
+def service_description(state: SparqlState) -> Response:
+    """The W3C service description in Turtle/N-Triples/RDF-XML/JSON-LD, or the editor page for a browser."""
+    accept = request.headers.get("Accept")
+    formats = request.args.getlist("format")
+    if not formats and negotiate.prefers_html(accept):
+        page = _editor_page()
+        if page is not None:
+            return page
+    fmt = negotiate.choose(negotiate.GRAPH, accept, formats)
+    update_endpoint = url_for("sparql.update_endpoint", _external=True) if state.updater is not None else None
+    triples = description.describe(
+        request.base_url, _graph_counts(), update_endpoint=update_endpoint, federated=bool(state.allowlist)
+    )
+    prefixes = description.PREFIXES if fmt.name in ("turtle", "rdfxml") else None
+    import pyoxigraph as ox
+
+    body = ox.serialize(triples, format=execute.RDF_FORMATS[fmt.name], prefixes=prefixes)
+    response = Response(body, status=200, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+# ------------------------------------------------------------------------------------------------ update endpoint
+def _authorize() -> None:
+    token = current_app.config["UPDATE_TOKEN"]
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if not header:
+        raise Unauthorized("SPARQL Update needs an Authorization: Bearer <token> header")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise Unauthorized("SPARQL Update needs an Authorization: Bearer <token> header")
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise Forbidden("the bearer token is not valid for SPARQL Update", code="invalid_token")
+
+
+@bp.route(UPDATE_PATH, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def update_endpoint() -> Response:
+    """SPARQL 1.1 Protocol update operation (POST form or POST direct), behind a bearer token; 403 when off."""
+    state = _state()
+    if state.updater is None:
+        raise update.disabled()
+    if request.method != "POST":
+        response = _error_response(MethodNotAllowed(f"the update operation uses POST, not {request.method}"))
+        response.headers["Allow"] = "POST"
+        return response
+    _authorize()
+    body = _body()
+    req = protocol.parse_update_request(
+        request.method, request.headers.get("Content-Type"), request.query_string, body
+    )
+    try:
+        outcome, runaway = state.updater.execute(
+            req.update,
+            base_iri=request.base_url,
+            using=req.using_graphs,
+            using_named=req.using_named_graphs,
+            timeout=float(current_app.config["QUERY_TIMEOUT"]),
+        )
+    except execute.Runaway as exc:
+        return _timeout_response(exc, runaway=True)
+    except QueryTimeout as exc:
+        return _timeout_response(exc, runaway=False)
+    response = jsonify(outcome.to_json())
+    if runaway:
+        recycle(response, "update_timeout")
+    return response
