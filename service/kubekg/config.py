@@ -113,6 +113,8 @@ def _allowlist(name: str, raw: Any) -> tuple[str, ...]:
     hosts = []
     for item in _str_list(raw):
         host = item.lower()
+        if "/" in host or "@" in host:
+            raise ValueError(f"{item!r} is not a host name (write hosts, not URLs: example.org,dbpedia.org)")
         if ":" in host and not host.startswith("[") and host.count(":") == 1:
             host, _, port = host.partition(":")
             if not port.isdigit() or not 0 < int(port) < 65536:

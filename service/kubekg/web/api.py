@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from kubekg.errors import InvalidParameter, MissingParameter
 from kubekg.web import entities, error_response, get_graph
@@ -68,7 +68,7 @@ def search() -> Response:
     """Entities whose Korean or English label, abbreviation or near spelling matches ``q``."""
     q = text_arg("q", entities.MAX_QUERY_CHARS)
     limit = int_arg("limit", SEARCH_LIMIT_DEFAULT, 1, SEARCH_LIMIT_MAX)
-    index = entities.search_index(current_app.extensions, get_graph())
+    index = entities.search_index(get_graph())
     results = index.search(q, limit)
     return jsonify({"query": q, "count": len(results), "results": results})
 

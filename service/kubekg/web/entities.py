@@ -12,6 +12,7 @@ import difflib
 import re
 import threading
 import unicodedata
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -412,17 +413,20 @@ def normalize(text: str) -> str:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or limit + 1 as soon as it must exceed limit."""
+    """Optimal-string-alignment distance (Levenshtein plus adjacent swaps), or limit + 1 once it must exceed limit."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    before: list[int] | None = None
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i] + [0] * len(b)
         for j, cb in enumerate(b, 1):
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if before is not None and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], before[j - 2] + 1)
         if min(cur) > limit:
             return limit + 1
-        prev = cur
+        before, prev = prev, cur
     return prev[-1]
 
 
@@ -432,6 +436,12 @@ class _Entry:
     text: str
     norm: str
     alt: bool
+    jamo: str = ""
+    chars: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.jamo = unicodedata.normalize("NFD", self.norm)
+        self.chars = frozenset(self.jamo)
 
 
 class SearchIndex:
@@ -458,9 +468,11 @@ class SearchIndex:
         if not q:
             return []
         best: dict[str, tuple[float, str, str]] = {}
-        max_d = 0 if len(q) < 3 else 1 if len(q) < 5 else 2
+        qj = unicodedata.normalize("NFD", q)  # Hangul syllables as jamo, so one wrong vowel is one edit
+        max_d = 0 if len(qj) < 3 else 1 if len(qj) < 5 else 2
+        qchars = frozenset(qj)
         for entry in self.entries:
-            score, kind = self._score(q, entry, max_d)
+            score, kind = self._score(q, qj, qchars, entry, max_d)
             if score <= 0:
                 continue
             if entry.iri.startswith(ns.KR) and entry.iri[len(ns.KR) :].startswith(DOCUMENT_PARTS):
@@ -478,7 +490,7 @@ class SearchIndex:
         return out
 
     @staticmethod
-    def _score(q: str, entry: _Entry, max_d: int) -> tuple[float, str]:
+    def _score(q: str, qj: str, qchars: frozenset[str], entry: _Entry, max_d: int) -> tuple[float, str]:
         norm, penalty = entry.norm, 0.01 if entry.alt else 0.0
         if norm == q:
             return 1.0 - penalty, "exact"
@@ -487,13 +499,22 @@ class SearchIndex:
         if len(q) >= 2 and q in norm:
             return 0.6 + 0.15 * len(q) / len(norm) - penalty, "substring"
         if max_d:
-            d = edit_distance(q, norm, max_d)
-            if d <= max_d:
-                return 0.55 - 0.1 * d - penalty, "fuzzy"
+            # one edit changes at most two entries of the character-set difference: a cheap lower bound first
+            jamo = entry.jamo
+            if abs(len(jamo) - len(qj)) <= max_d and len(qchars ^ entry.chars) <= 2 * max_d:
+                d = edit_distance(qj, jamo, max_d)
+                if d <= max_d:
+                    return 0.55 - 0.1 * d - penalty, "fuzzy"
             # a near spelling of the start of a longer label ("kube-proxi" for "kube-proxy service")
-            if len(norm) > len(q) and edit_distance(q, norm[: len(q)], max_d) <= max_d:
-                return 0.35 - penalty, "fuzzy"
-        if len(q) >= 4 and abs(len(q) - len(norm)) <= max(2, len(q) // 3):
+            if len(jamo) > len(qj):
+                head = jamo[: len(qj)]
+                if len(qchars ^ frozenset(head)) <= 2 * max_d and edit_distance(qj, head, max_d) <= max_d:
+                    return 0.35 - penalty, "fuzzy"
+        if (
+            len(q) >= 4
+            and abs(len(q) - len(norm)) <= max(2, len(q) // 3)
+            and len(qchars & entry.chars) >= 0.7 * len(qchars)
+        ):
             matcher = difflib.SequenceMatcher(None, q, norm)
             if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8:
                 ratio = matcher.ratio()
@@ -503,16 +524,17 @@ class SearchIndex:
 
 
 _INDEX_LOCK = threading.Lock()
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def search_index(extensions: dict, kg: Any) -> SearchIndex:
-    """The app's search index, built on first use (one per app and graph)."""
-    index = extensions.get("kubekg_search")
+def search_index(kg: Any) -> SearchIndex:
+    """The search index of a graph, built on first use and kept as long as the graph object lives."""
+    index = _INDEXES.get(kg)
     if index is None:
         with _INDEX_LOCK:
-            index = extensions.get("kubekg_search")
+            index = _INDEXES.get(kg)
             if index is None:
-                index = extensions["kubekg_search"] = SearchIndex(kg)
+                index = _INDEXES[kg] = SearchIndex(kg)
     return index
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kubekg import paths
@@ -116,8 +116,14 @@ def example_queries(directory: Path | None = None) -> list[ExampleQuery]:
 
 
 def render_sparql_editor(query: str | None = None, status: int = 200) -> tuple[str, int]:
-    """The SPARQL editor page (textarea, example select, run button, result table, downloads), prefilled with query."""
+    """The SPARQL editor page (textarea, example select, run button, result table, downloads).
+
+    The textarea holds ``query``, else the request's ``?query=`` (the ask page links to the editor that way),
+    else the first example.
+    """
     examples = example_queries()
+    if query is None:
+        query = request.args.get("query")
     prefill = (query or "")[:MAX_PREFILL_CHARS]
     if not prefill and examples:
         prefill = examples[0].query

@@ -144,7 +144,7 @@
               status.textContent = "";
               results.appendChild(el("p", data.boolean ? msg.msgTrue : msg.msgFalse, "boolean-result"));
             } else {
-              renderTable(data, truncated || data.truncated === true || (data.head && data.head.truncated === true));
+              renderTable(data, truncated || (data.kubekg && data.kubekg.truncated === true));
             }
           });
         }
