@@ -1,0 +1,180 @@
+"""Question analysis: Korean morphemes through kiwipiepy, English words through a light stemmer, one token list.
+
+Korean particles (J*), endings (E*) and derivational suffixes are kept as tokens (entity spans may cross them)
+but do not carry meaning; nouns, verb and adjective stems, roots, adverbs and Latin words do. A few function
+morphemes that change the meaning of a question are kept as lemmas: the exclusive particle 만/뿐 ("only"), the
+negation auxiliaries 않/못 and 없. Kiwi is built once per process (it takes seconds to load) and graph labels are
+added to its user dictionary so that names such as 파드 or 워커 노드 come out as single nouns.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kubekg.qa.text import detect_lang, has_hangul, stem
+
+# Kiwi tags whose morphemes carry meaning (Sejong tag set as kiwipiepy prints it).
+_MEANINGFUL_KO = {
+    "NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "VX", "VCN", "MAG", "MM", "XR", "SL", "SN", "SH",
+    "VV-R", "VV-I", "VA-R", "VA-I", "VX-R", "VX-I", "W_URL", "W_EMAIL", "W_SERIAL",
+}  # fmt: skip
+_KEEP_PARTICLES = {"만", "뿐", "밖에"}
+_KEEP_VX = {"않", "못", "말"}
+# Korean lemmas that never say what a question is about (question words, light verbs, generic nouns).
+KO_STOP = {
+    "것", "수", "때", "등", "거", "게", "데", "뭐", "무엇", "뭔", "무슨", "어떤", "어느", "어떻", "어떠", "누구", "누가",
+    "이", "그", "저", "있", "하", "되", "주", "보", "알", "알려주", "알리", "말하", "궁금", "좀", "요", "경우",
+    "대하", "관하", "관련", "나", "우리", "제", "내", "싶", "알아보", "설명", "해주", "건", "가지", "번", "해",
+    "같", "는지", "인지", "대해", "다음", "중", "무엇인가", "이렇", "그렇", "쓰", "사용", "사용하", "어디",
+}  # fmt: skip
+EN_STOP = {
+    "the", "a", "an", "of", "to", "in", "on", "at", "for", "with", "by", "from", "into", "onto", "about", "as",
+    "be", "do", "have", "can", "could", "would", "will", "shall", "should", "may", "might", "must",
+    "what", "which", "who", "whom", "whose", "how", "when", "where", "why", "that", "this", "these", "those",
+    "it", "its", "they", "them", "their", "there", "here", "i", "me", "my", "we", "our", "you", "your",
+    "and", "or", "but", "if", "then", "than", "so", "also", "please", "tell", "list", "name", "show", "give",
+    "know", "want", "need", "use", "us", "one", "ones", "kind", "kinds", "type", "types", "thing", "things",
+    "any", "some", "all", "each", "every", "other", "such", "just", "mean", "meaning", "does", "doe", "get",
+    "exist", "exists", "lik", "like", "mention", "document", "say", "says", "accord",
+}  # fmt: skip
+_EN_STOP_STEMS = {stem(w) for w in EN_STOP}
+
+_EN_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:'[a-z]+)?|\d+(?:\.\d+)?[A-Za-z%]*|[^\sA-Za-z0-9]")
+_NEGATION_EN = {"not", "n't", "no", "never", "without", "cannot", "lack", "neither", "nor"}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One analysed unit: its surface form, its lemma, its tag, its character span and whether it carries meaning."""
+
+    form: str
+    lemma: str
+    tag: str
+    start: int
+    end: int
+    meaningful: bool  # may appear in a trigger or an entity span boundary
+    content: bool  # meaningful and not a stop word: must be explained by the chosen question kind
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A question as tokens plus its language; ``text`` is the normalized question the spans refer to."""
+
+    text: str
+    lang: str
+    tokens: tuple[Token, ...]
+
+    def lemmas(self) -> list[str]:
+        return [t.lemma for t in self.tokens if t.meaningful]
+
+
+_PARTICLE_ENDINGS = set("를을에의는은가로와과도만서")
+_kiwi = None
+_kiwi_lock = threading.Lock()
+_user_words: set[str] = set()
+
+
+def kiwi():
+    """The process-wide Kiwi analyser, built on first use (lazy singleton; loading takes seconds)."""
+    global _kiwi
+    if _kiwi is None:
+        with _kiwi_lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi
+
+                k = Kiwi()
+                k.tokenize("쿠버네티스 파드")  # load the model now, not on the first question
+                _kiwi = k
+    return _kiwi
+
+
+def add_user_words(words: Iterable[str]) -> int:
+    """Add Korean names (graph labels) to Kiwi's user dictionary as proper nouns; returns how many were new."""
+    k = kiwi()
+    added = 0
+    with _kiwi_lock:
+        for w in words:
+            w = w.strip()
+            if not w or w in _user_words or " " in w or not has_hangul(w) or len(w) < 2:
+                continue
+            if len(w) >= 3 and w[-1] in _PARTICLE_ENDINGS:
+                continue  # "모드를", "노드에": a word with its particle would hide the particle from Kiwi
+            if k.add_user_word(w, "NNP", 0.0):
+                added += 1
+            _user_words.add(w)
+    return added
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\u200b", " ").replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _en_tokens(text: str, offset: int = 0) -> list[Token]:
+    out: list[Token] = []
+    for m in _EN_TOKEN.finditer(text):
+        form = m.group(0)
+        s, e = m.start() + offset, m.end() + offset
+        if form[0].isalnum():
+            low = form.lower()
+            if low.endswith("n't"):
+                base = low[:-3] or "not"
+                out.append(Token(form, stem(base if base != "ca" else "can"), "EN", s, e - 3, True, False))
+                out.append(Token("n't", "not", "EN", e - 3, e, True, False))
+                continue
+            if low.endswith("'s"):
+                low = low[:-2]
+                e -= 2
+            lemma = stem(low)
+            content = lemma not in _EN_STOP_STEMS and low not in EN_STOP
+            out.append(Token(form, lemma, "EN", s, e, True, content))
+        else:
+            out.append(Token(form, form, "PUNCT", s, e, form in "-", False))
+    return out
+
+
+def _ko_tokens(text: str) -> list[Token]:
+    out: list[Token] = []
+    for t in kiwi().tokenize(text):
+        tag = t.tag
+        form = t.form
+        s, e = t.start, t.start + t.len
+        if tag == "SL":
+            for tok in _en_tokens(text[s:e], s):
+                out.append(tok)
+            continue
+        if tag in _MEANINGFUL_KO or (tag.startswith("J") and form in _KEEP_PARTICLES):
+            lemma = form
+            if tag == "VX" and form not in _KEEP_VX:
+                out.append(Token(form, lemma, tag, s, e, False, False))
+                continue
+            content = lemma not in KO_STOP and tag not in ("SN", "NNB") and form not in _KEEP_PARTICLES
+            out.append(Token(form, lemma, tag, s, e, True, content))
+        elif tag in ("SO", "SW") and form in "-%":
+            out.append(Token(form, form, tag, s, e, True, False))
+        else:
+            out.append(Token(form, form, tag, s, e, False, False))
+    return out
+
+
+def analyse(question: str, lang: str | None = None) -> Analysis:
+    """Tokenize and lemmatize a question; ``lang`` defaults to ``ko`` when it contains Hangul, else ``en``."""
+    text = _clean(question)
+    lang = lang or detect_lang(text)
+    tokens = _ko_tokens(text) if has_hangul(text) else _en_tokens(text)
+    return Analysis(text, lang, tuple(tokens))
+
+
+def phrase_lemmas(phrase: str) -> tuple[str, ...]:
+    """The meaningful lemmas of a trigger phrase, analysed exactly as questions are."""
+    return tuple(
+        t.lemma for t in analyse(phrase).tokens if t.meaningful and t.tag not in ("PUNCT", "SO", "SW")
+    )
+
+
+def is_negation(lemma: str) -> bool:
+    """Whether a lemma negates (English ``not``/``without``, Korean 않/못/없/아니/안)."""
+    return lemma in _NEGATION_EN or lemma in {"않", "못", "없", "아니", "안"}

@@ -1,0 +1,171 @@
+"""What the strategies see of a question: tokens, linked mentions, question form, negation, the asked-for class.
+
+Built once per question by :func:`build_context`; everything here is cheap (no SPARQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kubekg.qa.analysis import Analysis, Token
+from kubekg.qa.lexicon import Mention
+
+# Korean light verbs and copulas: they carry no meaning of their own in cues or labels.
+LIGHT = {"하", "되", "있", "시키", "이", "지", "해", "드리", "주"}
+# Function words that never count in a property or cue match.
+FUNCTION = {
+    "the", "a", "an", "of", "to", "in", "on", "at", "by", "for", "from", "with", "and", "or", "be", "do", "is",
+    "it", "its", "that", "this", "as", "into", "than", "then", "there", "s",
+}  # fmt: skip
+
+
+def seq_lemmas(tokens: tuple[Token, ...] | list[Token]) -> list[tuple[int, str]]:
+    """(token index, lemma) of the tokens that can take part in a cue or label match."""
+    out = []
+    for i, t in enumerate(tokens):
+        if not t.meaningful or t.tag in ("PUNCT", "SO", "SW", "SF", "SP"):
+            continue
+        if t.lemma in LIGHT and t.tag not in ("EN", "SL", "NNG", "NNP"):
+            continue
+        if t.lemma in FUNCTION:
+            continue
+        out.append((i, t.lemma))
+    return out
+
+
+@dataclass
+class Context:
+    """One analysed, linked question."""
+
+    analysis: Analysis
+    mentions: list[Mention]
+    lang: str
+    wh: bool
+    yesno: bool
+    negation: set[int]
+    only: set[int]
+    disjunction: set[int]
+    lemmas: list[tuple[int, str]]  # (token index, lemma) usable in matches
+    content: set[int]  # token indices that must be explained
+    target: tuple[Mention, str] | None = None  # the class the question asks for, and its mention
+    token_mention: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        return self.analysis.tokens
+
+    def mention_tokens(self, m: Mention) -> set[int]:
+        return set(range(m.first, m.last + 1))
+
+    def lemma_set(self, exclude: set[int] | None = None) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, lemma in self.lemmas:
+            if exclude and i in exclude:
+                continue
+            out.setdefault(lemma, []).append(i)
+        return out
+
+    def match_phrase(self, phrase: tuple[str, ...], exclude: set[int] | None = None) -> set[int] | None:
+        """Token indices of the first contiguous occurrence of phrase's lemmas (None when absent)."""
+        if not phrase:
+            return None
+        seq = [(i, lemma) for i, lemma in self.lemmas if not (exclude and i in exclude)]
+        n = len(phrase)
+        for k in range(len(seq) - n + 1):
+            if all(seq[k + j][1] == phrase[j] for j in range(n)):
+                return {seq[k + j][0] for j in range(n)}
+        return None
+
+    def particle_after(self, m: Mention) -> Token | None:
+        """The Korean particle right after a mention, if any."""
+        nxt = m.last + 1
+        while (
+            nxt < len(self.tokens) and self.tokens[nxt].tag in ("SO", "SW") and self.tokens[nxt].form in ")]"
+        ):
+            nxt += 1
+        if nxt < len(self.tokens) and self.tokens[nxt].tag.startswith("J"):
+            return self.tokens[nxt]
+        return None
+
+
+def build_context(
+    analysis: Analysis,
+    mentions: list[Mention],
+    classes: set[str],
+    wh_words: set[str],
+    yesno_starts: set[str],
+    negation_words: set[str],
+    only_words: set[str],
+    or_words: set[str],
+) -> Context:
+    """Analyse form, negation and the target class of a linked question."""
+    tokens = analysis.tokens
+    lemmas = seq_lemmas(tokens)
+    forms = {t.form.lower() for t in tokens}
+    lemma_values = {t.lemma for t in tokens}
+    wh = bool((forms | lemma_values) & wh_words)
+    first = next((t for t in tokens if t.meaningful), None)
+    yesno = False
+    if analysis.lang == "en" or not any(t.tag.startswith(("N", "V", "J", "E", "X")) for t in tokens):
+        yesno = first is not None and first.form.lower() in yesno_starts and not wh
+    else:
+        last_real = [t for t in tokens if t.tag not in ("SF", "SP", "SW", "SS", "SSO", "SSC", "PUNCT")]
+        ending = last_real[-1] if last_real else None
+        # "...지원하나요?", "...인가요?", "...할 수 있어?" end in a final ending (EF); "...컴포넌트는?" ends in a particle.
+        ends_with_ending = ending is not None and (ending.tag.startswith("E") or ending.form in ("요",))
+        if ending is not None and ending.tag == "JX" and ending.form == "요" and len(last_real) > 1:
+            ends_with_ending = last_real[-2].tag.startswith("E")
+        yesno = ends_with_ending and not wh
+    negation = {
+        i for i, t in enumerate(tokens) if t.lemma in negation_words or t.form.lower() in negation_words
+    }
+    only = {i for i, t in enumerate(tokens) if t.lemma in only_words or t.form.lower() in only_words}
+    disjunction = {i for i, t in enumerate(tokens) if t.form.lower() in or_words or t.lemma in or_words}
+    # negation and "only" change the answer: a reading that ignores them must pay for them
+    content = {i for i, t in enumerate(tokens) if t.content} | negation | only
+    ctx = Context(analysis, mentions, analysis.lang, wh, yesno, negation, only, disjunction, lemmas, content)
+    for k, m in enumerate(mentions):
+        for i in range(m.first, m.last + 1):
+            ctx.token_mention[i] = k
+    ctx.target = _target(ctx, classes, wh_words)
+    return ctx
+
+
+_BETWEEN = {"the", "a", "an", "kind", "kinds", "type", "types", "of", "sort", "all", "two", "three", "main"}
+
+
+def _class_of(m: Mention, classes: set[str]) -> str | None:
+    for c in m.candidates:
+        if c.kind == "class" and c.iri in classes:
+            return c.iri
+    return None
+
+
+def _target(ctx: Context, classes: set[str], wh_words: set[str]) -> tuple[Mention, str] | None:
+    """The class a wh-question asks for: 'which <class>' / 'what <class>', '어떤 <class>', '... <class>는?'."""
+    tokens = ctx.tokens
+    class_mentions = [(m, c) for m in ctx.mentions if (c := _class_of(m, classes))]
+    if not class_mentions:
+        return None
+    if ctx.lang == "en":
+        # "which <class>", "what kind of <class>", "list the <class>": only determiners in between
+        for m, c in class_mentions:
+            k = m.first - 1
+            while k >= 0 and tokens[k].form.lower() in _BETWEEN:
+                k -= 1
+            if k >= 0 and tokens[k].form.lower() in wh_words:
+                return m, c
+        return None
+    for m, c in class_mentions:
+        before = [t for t in tokens[max(0, m.first - 3) : m.first] if t.meaningful]
+        if any(t.form in ("어떤", "어느", "무슨", "몇") for t in before):
+            return m, c
+    # the last class noun of a question that ends "... <class>는?", "... <class>는 무엇인가요?", "<class>의 종류는?"
+    m, c = class_mentions[-1]
+    tail = [t for t in tokens[m.last + 1 :] if t.meaningful and t.tag not in ("SF", "SP")]
+    tail_ok = all(
+        t.lemma in wh_words or t.lemma in ("무엇", "뭐", "종류", "목록", "이", "것", "인가") for t in tail
+    )
+    if tail_ok:
+        return m, c
+    return None

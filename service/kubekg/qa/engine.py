@@ -1,0 +1,395 @@
+"""The question-answering pipeline: normalize -> analyse -> link entities -> pick the best-scoring kind -> run its
+competency query with bound variables -> the answer contract with evidence and sources (issue 4 section 1).
+
+Everything that depends only on the graph (label index, fuzzy index, property wording, description bags, query
+texts, Kiwi's user dictionary) is built once per graph in :class:`Answerer`; answering a question then costs one
+Kiwi call, some dictionary look-ups and one or two small SPARQL queries. Never guesses: when no kind explains the
+question well enough, or its query finds nothing, the answer is ``understood: false`` with suggested questions.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pyoxigraph as ox
+
+from kubekg import ns
+from kubekg.errors import MissingParameter, QuestionTooLong
+from kubekg.graph.terms import compact
+from kubekg.qa import strategies
+from kubekg.qa.analysis import EN_STOP, KO_STOP, add_user_words, analyse, phrase_lemmas
+from kubekg.qa.context import FUNCTION, Context, build_context
+from kubekg.qa.describe import DescriptionIndex
+from kubekg.qa.index import GraphIndex, build_index
+from kubekg.qa.kinds import Kind, expand, load_kinds
+from kubekg.qa.lexicon import Lexicon
+from kubekg.qa.text import detect_lang
+
+DEFAULT_MAX_CHARS = 500
+_EVIDENCE_LIMIT = 40
+_PREMISE_DEPTH = 6
+
+
+class Answerer:
+    """Answers questions over one knowledge graph; build once, call :meth:`answer` many times (thread-safe)."""
+
+    def __init__(self, kg: Any, max_chars: int = DEFAULT_MAX_CHARS) -> None:
+        self.kg = kg
+        self.max_chars = max_chars
+        self.kinds, shared = load_kinds()
+        self.kind_by_id = {k.id: k for k in self.kinds}
+        self.index: GraphIndex = build_index(kg.store)
+        words = [t for names in self.index.names.values() for t, _lang, _ in names]
+        add_user_words(w for t in words for w in t.split())
+        add_user_words(words)
+        self.wh_words = {str(w).lower() for w in shared.get("wh_words", [])}
+        self.yesno_starts = {str(w).lower() for w in shared.get("yesno_starts", [])}
+        self.negation_words = {str(w).lower() for w in shared.get("negation_words", [])}
+        self.only_words = {str(w).lower() for w in shared.get("only_words", [])}
+        self.or_words = {str(w).lower() for w in shared.get("or_words", [])}
+        self.cues: dict[str, dict[str, list]] = {}
+        vocabulary: set[str] = set(EN_STOP) | set(KO_STOP)
+        for kind in self.kinds:
+            compiled = {
+                "require": [
+                    [p for p in (phrase_lemmas(x) for x in group) if p] for group in kind.cues["require"]
+                ],
+                "boost": [p for p in (phrase_lemmas(x) for g in kind.cues["boost"] for x in g) if p],
+                "forbid": [p for p in (phrase_lemmas(x) for g in kind.cues["forbid"] for x in g) if p],
+            }
+            self.cues[kind.id] = compiled
+            for group in compiled["require"]:
+                for p in group:
+                    vocabulary.update(p)
+            for p in compiled["boost"]:
+                vocabulary.update(p)
+        self.property_phrases: dict[str, list[tuple[str, ...]]] = {}
+        extra = {expand(k): v for k, v in (shared.get("property_cues") or {}).items()}
+        for prop, info in self.index.properties.items():
+            phrases: list[tuple[str, ...]] = []
+            texts = [t for t, _lang in info.labels] + [str(x) for x in extra.get(prop, [])]
+            for text in texts:
+                text = re.sub(r"[(（].*?[)）]", " ", text)
+                lem = tuple(dict.fromkeys(x for x in phrase_lemmas(text) if x not in FUNCTION))
+                if lem and lem not in phrases:
+                    phrases.append(lem)
+                    vocabulary.update(lem)
+            self.property_phrases[prop] = phrases
+        self.lexicon = Lexicon(self.index, vocabulary)
+        self.descriptions = DescriptionIndex(self.index)
+        self._query_texts: dict[str, str] = {}
+        self._explain_cache: dict[str, dict] = {}
+        self._lock = threading.Lock()
+        self.stats = {
+            "kinds": len(self.kinds),
+            "names": len(self.lexicon.keys),
+            "properties": len(self.property_phrases),
+        }
+
+    # ---------------------------------------------------------------- helpers used by the strategies
+
+    def property_match(self, prop: str, ctx: Context, exclude: set[int]) -> tuple[float, set[int]]:
+        """How well the question's words (outside ``exclude``) name a property: (score, tokens)."""
+        lemmas = ctx.lemma_set(exclude)
+        best = (0.0, set())
+        for phrase in self.property_phrases.get(prop, []):
+            hit = [lem for lem in phrase if lem in lemmas]
+            if not hit:
+                continue
+            coverage = len(hit) / len(phrase)
+            if coverage < 0.5 and len(phrase) > 1:
+                continue
+            score = coverage + 0.25 * (len(hit) - 1)
+            if score > best[0]:
+                best = (score, {i for lem in hit for i in lemmas[lem]})
+        return best
+
+    def query_text(self, relative: str) -> str:
+        text = self._query_texts.get(relative)
+        if text is None:
+            text = (self.kg.queries_dir / relative).read_text(encoding="utf-8")
+            self._query_texts[relative] = text
+        return text
+
+    def select_file(self, relative: str, bindings: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Rows of a competency query with its variables bound through the graph API (never pasted)."""
+        return self.kg.select(self.query_text(relative), bindings)
+
+    # ---------------------------------------------------------------- the pipeline
+
+    def analyse(self, question: str, lang: str | None = None) -> Context:
+        analysis = analyse(question, lang)
+        mentions = self.lexicon.link(analysis)
+        return build_context(
+            analysis,
+            mentions,
+            self.index.classes,
+            self.wh_words,
+            self.yesno_starts,
+            self.negation_words,
+            self.only_words,
+            self.or_words,
+        )
+
+    def readings(self, ctx: Context) -> list[strategies.Reading]:
+        out = []
+        for order, kind in enumerate(self.kinds):
+            for r in strategies.READERS[kind.strategy](self, kind, ctx):
+                r.params.setdefault("_order", order)
+                out.append(r)
+        out.sort(key=lambda r: (-r.score, r.params["_order"]))
+        return out
+
+    def answer(self, question: Any, lang: str | None = None) -> dict[str, Any]:
+        """The answer contract for one question (raises MissingParameter / QuestionTooLong on bad input)."""
+        if not isinstance(question, str) or not question.strip():
+            raise MissingParameter("the question is empty; ask something like 'Which storage supports RWX?'")
+        if len(question) > self.max_chars:
+            raise QuestionTooLong(
+                f"the question has {len(question)} characters; the maximum is {self.max_chars}"
+            )
+        if lang not in (None, "", "ko", "en"):
+            lang = None
+        q = question.strip()
+        lang = lang or detect_lang(q)
+        ctx = self.analyse(q, lang)
+        readings = self.readings(ctx)
+        top = readings[0].score if readings else 0.0
+        for r in readings:
+            # only readings as good as the best: when the best one finds nothing, a worse one would be a guess
+            if r.score < r.kind.min_score or r.score < top - 0.5:
+                break
+            outcome = strategies.RUNNERS[r.kind.strategy](self, r.kind, ctx, r)
+            if outcome is None or not outcome.answers:
+                continue
+            return self._contract(q, ctx, r, outcome)
+        return self._not_understood(q, ctx, readings)
+
+    # ---------------------------------------------------------------- the contract
+
+    def entity_json(self, iri: str) -> dict[str, Any]:
+        names = self.index.labels.get(iri) or {"en": None, "ko": None}
+        label = names.get("en") or names.get("ko") or compact(iri)
+        return {
+            "iri": iri,
+            "label": label,
+            "labels": {"en": names.get("en") or label, "ko": names.get("ko") or label},
+        }
+
+    def _answer_json(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, ox.NamedNode):
+            return self.entity_json(value.value)
+        if isinstance(value, ox.Literal):
+            return {"value": strategies.literal_value(value)}
+        return {"value": value}
+
+    def _label_of(self, value: Any, lang: str) -> str:
+        if isinstance(value, ox.NamedNode):
+            return self.index.label(value.value, lang)
+        if isinstance(value, ox.Literal):
+            return value.value
+        if isinstance(value, bool):
+            return ("true" if value else "false") if lang == "en" else ("참" if value else "거짓")
+        return str(value)
+
+    def _text(self, kind: Kind, ctx: Context, outcome: strategies.Outcome) -> str:
+        template = kind.text[ctx.lang] if ctx.lang in kind.text else kind.text["en"]
+        if isinstance(template, dict):
+            template = template.get(outcome.variant or "", None) or next(iter(template.values()))
+        labels = [self._label_of(v, ctx.lang) for v in outcome.answers]
+        if ctx.lang == "en":
+            joined = ", ".join(labels[:-1]) + (" and " if len(labels) > 1 else "") + labels[-1]
+        else:
+            joined = ", ".join(labels)
+        params = {k: v for k, v in outcome.text_params.items()}
+        params["answers"] = joined
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return joined
+
+    def sparql_text(self, relative: str, bindings: Mapping[str, Any]) -> str:
+        """The query as it ran, made runnable on /sparql: the bindings as a VALUES block at the top of WHERE."""
+        text = self.query_text(relative)
+        if not bindings:
+            return text
+        names = list(bindings)
+        values = " ".join(_sparql_term(bindings[n]) for n in names)
+        block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"
+        m = re.search(r"\bWHERE\s*\{", text, re.I)
+        if not m:
+            return f"# bindings: {block}\n{text}"
+        return text[: m.end()] + f"\n  {block}  # bound from the question" + text[m.end() :]
+
+    def _contract(
+        self, question: str, ctx: Context, r: strategies.Reading, outcome: strategies.Outcome
+    ) -> dict:
+        answers = [self._answer_json(v) for v in outcome.answers]
+        evidence = []
+        sources: dict[str, dict] = {}
+        for s, p, o in list(dict.fromkeys(outcome.evidence))[:_EVIDENCE_LIMIT]:
+            item = self.explain_json(s, p, o)
+            evidence.append(item)
+            for src in item["sources"]:
+                sources.setdefault(src["iri"], src)
+        sparql = "\n\n".join(dict.fromkeys(self.sparql_text(q, b) for q, b in outcome.queries))
+        return {
+            "understood": True,
+            "answers": answers,
+            "text": self._text(r.kind, ctx, outcome),
+            "sparql": sparql,
+            "evidence": evidence,
+            "sources": sorted(sources.values(), key=lambda x: x["iri"]),
+            "kind": r.kind.id,
+            "lang": ctx.lang,
+            "question": question,
+        }
+
+    def _not_understood(self, question: str, ctx: Context, readings: list[strategies.Reading]) -> dict:
+        near: list[str] = []
+        for r in readings:
+            if r.kind.id not in near:
+                near.append(r.kind.id)
+        for default in ("plugins_with_capability", "relation", "definition", "use_case"):
+            if default not in near:
+                near.append(default)
+        suggestions: list[str] = []
+        for kid in near[:3]:
+            for ex in self.kind_by_id[kid].examples.get(ctx.lang, [])[:1]:
+                suggestions.append(ex)
+        text = (
+            "I could not understand this question, or the knowledge graph does not cover it. Try one of the suggestions."
+            if ctx.lang == "en"
+            else "질문을 이해하지 못했거나 지식 그래프에 없는 내용입니다. 아래 예시 질문을 참고하세요."
+        )
+        return {
+            "understood": False,
+            "answers": [],
+            "text": text,
+            "sparql": "",
+            "evidence": [],
+            "sources": [],
+            "suggestions": suggestions,
+            "kind": None,
+            "lang": ctx.lang,
+            "question": question,
+        }
+
+    # ---------------------------------------------------------------- evidence
+
+    def _term_json(self, term: Any) -> dict[str, Any]:
+        if isinstance(term, ox.NamedNode):
+            names = self.index.labels.get(term.value)
+            label = None
+            if names:
+                label = names.get("en") or names.get("ko")
+            return {"iri": term.value, "id": compact(term), "label": label or compact(term)}
+        if isinstance(term, ox.BlankNode):
+            return {"bnode": term.value, "label": "_:" + term.value}
+        if isinstance(term, ox.Literal):
+            out: dict[str, Any] = {"value": strategies.literal_value(term)}
+            if term.language:
+                out["lang"] = term.language
+            elif term.datatype:
+                out["datatype"] = compact(term.datatype)
+            return out
+        return {"value": term}
+
+    def explain_json(self, s: Any, p: Any, o: Any) -> dict[str, Any]:
+        """One evidence entry: the triple with labels, asserted or inferred (rule and premises), its sections."""
+        s, p, o = (_as_term(x) for x in (s, p, o))
+        key = f"{s} {p} {o}"
+        cached = self._explain_cache.get(key)
+        if cached is not None:
+            return cached
+        exp = self.kg.explain(s, p, o)
+        item = self._explanation_json(exp, 0)
+        with self._lock:
+            self._explain_cache[key] = item
+        return item
+
+    def _explanation_json(self, exp: Any, depth: int) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "s": self._term_json(exp.subject),
+            "p": self._term_json(exp.predicate),
+            "o": self._term_json(exp.object),
+            "status": exp.status if exp.status in ("asserted", "inferred") else "absent",
+        }
+        sections = []
+        if exp.status == "inferred":
+            item["rule"] = exp.rule
+            item["ruleComment"] = exp.rule_comment
+            item["premises"] = (
+                [self._explanation_json(pr, depth + 1) for pr in exp.premises]
+                if depth < _PREMISE_DEPTH
+                else []
+            )
+            leaves = exp.asserted_leaves()
+            for leaf in leaves:
+                sections += leaf.sections
+        else:
+            sections = list(exp.sections)
+        seen: dict[str, dict] = {}
+        for sec in sections:
+            seen.setdefault(
+                sec.iri, {"iri": sec.iri, "headingPath": sec.heading_path or self.index.headings.get(sec.iri)}
+            )
+        item["sources"] = list(seen.values())
+        if exp.status == "asserted" and getattr(exp, "rows", None):
+            item["rows"] = [{"iri": row.iri, "text": row.text} for row in exp.rows[:2]]
+        return item
+
+
+def _as_term(x: Any) -> Any:
+    if isinstance(x, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return x
+    if isinstance(x, bool):
+        return ox.Literal("true" if x else "false", datatype=ox.NamedNode(ns.PREFIXES["xsd"] + "boolean"))
+    if isinstance(x, str) and x.startswith(("http://", "https://")):
+        return ox.NamedNode(x)
+    return ox.Literal(str(x))
+
+
+def _sparql_term(value: Any) -> str:
+    if isinstance(value, ox.NamedNode):
+        return (
+            compact(value)
+            if ":" in compact(value) and not compact(value).startswith("<")
+            else f"<{value.value}>"
+        )
+    if isinstance(value, ox.Literal):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_answerers: dict[int, Answerer] = {}
+_answerers_lock = threading.Lock()
+
+
+def get_answerer(kg: Any | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> Answerer:
+    """The process-wide answerer of a graph (default: ``kubekg.graph.load_graph()``), built on first use."""
+    if kg is None:
+        from kubekg.graph import load_graph
+
+        kg = load_graph()
+    key = id(kg)
+    answerer = _answerers.get(key)
+    if answerer is None:
+        with _answerers_lock:
+            answerer = _answerers.get(key)
+            if answerer is None:
+                answerer = Answerer(kg, max_chars)
+                _answerers[key] = answerer
+    return answerer
+
+
+def answer(question: str, lang: str | None = None, kg: Any | None = None) -> dict[str, Any]:
+    """Answer one question with the process-wide answerer."""
+    return get_answerer(kg).answer(question, lang)

@@ -1,0 +1,203 @@
+"""Entity linking: find the spans of a question that name graph entities or classes, by label, altLabel or near spelling.
+
+Keys are the graph's names normalized like the eval file compares answers (lower-case, no spaces, hyphens, dots).
+Every span of up to ``MAX_SPAN`` tokens that starts and ends on a meaningful token is looked up exactly; spans
+that match nothing are looked up approximately with a SymSpell deletion index and verified with the
+Damerau-Levenshtein distance. Short names (abbreviations such as PV, CA, FC, RWX) only ever match exactly, and
+words of the question vocabulary (trigger words, stop words, words of other names) are never "corrected".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kubekg.qa.analysis import Analysis, Token
+from kubekg.qa.index import GraphIndex
+from kubekg.qa.text import damerau_levenshtein, deletes, has_hangul, normalize_name, singular
+
+MAX_SPAN = 7
+_PAREN = re.compile(r"\s*[(（][^)）]*[)）]\s*")
+
+
+def _max_distance(key: str) -> int:
+    """How many edits a span may be away from a name of this length (0 for short names and abbreviations)."""
+    if has_hangul(key):
+        return 1 if len(key) >= 4 else 0
+    if len(key) >= 10:
+        return 2
+    return 1 if len(key) >= 5 else 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One thing a span may denote."""
+
+    iri: str
+    kind: str  # "entity" | "class"
+    source: str  # "label" | "alt" | "name"
+    distance: int  # 0 = exact
+
+
+@dataclass
+class Mention:
+    """A span of the question linked to graph things."""
+
+    first: int  # token index
+    last: int  # token index, inclusive
+    start: int  # char offset
+    end: int
+    text: str
+    candidates: list[Candidate]
+
+    @property
+    def exact(self) -> bool:
+        return any(c.distance == 0 for c in self.candidates)
+
+    def iris(self, kind: str | None = None) -> list[str]:
+        return [c.iri for c in self.candidates if kind is None or c.kind == kind]
+
+
+class Lexicon:
+    """Name keys of entities and classes, with an approximate-match index; built once per graph."""
+
+    def __init__(self, index: GraphIndex, vocabulary: set[str] | None = None) -> None:
+        self.index = index
+        self.keys: dict[str, list[Candidate]] = {}
+        for iri, names in index.names.items():
+            if iri in index.properties:
+                continue
+            kind = "class" if iri in index.classes else "entity"
+            if kind == "entity" and iri not in index.types:
+                continue
+            for text, _lang, source in names:
+                variants = {text, _PAREN.sub(" ", text).strip()}
+                for v in variants:
+                    key = normalize_name(v)
+                    if not key:
+                        continue
+                    bucket = self.keys.setdefault(key, [])
+                    if not any(c.iri == iri for c in bucket):
+                        bucket.append(Candidate(iri, kind, source, 0))
+        # words that are real words of questions: never treat them as misspelled names
+        self.vocabulary: set[str] = set(vocabulary or ())
+        self.deletion_index: dict[str, set[str]] = {}
+        for key in self.keys:
+            d = _max_distance(key)
+            if d == 0:
+                continue
+            for variant in deletes(key, d):
+                self.deletion_index.setdefault(variant, set()).add(key)
+        self.korean_names = sorted({t for ns_ in index.names.values() for t, lang, _ in ns_ if has_hangul(t)})
+
+    # ---------------------------------------------------------------- lookups
+
+    def exact(self, key: str) -> list[Candidate]:
+        return list(self.keys.get(key, ()))
+
+    def fuzzy(self, key: str) -> list[Candidate]:
+        """Names within their allowed distance of key (best distance only)."""
+        if len(key) < 4:
+            return []
+        limit = max(_max_distance(key), 0)
+        if limit == 0:
+            return []
+        found: dict[str, int] = {}
+        for variant in deletes(key, limit):
+            for name in self.deletion_index.get(variant, ()):
+                if name in found:
+                    continue
+                allowed = min(limit, _max_distance(name))
+                if allowed == 0:
+                    continue
+                dist = damerau_levenshtein(key, name, allowed)
+                if dist <= allowed:
+                    found[name] = dist
+        if not found:
+            return []
+        best = min(found.values())
+        out: list[Candidate] = []
+        for name, dist in sorted(found.items()):
+            if dist == best:
+                out += [Candidate(c.iri, c.kind, c.source, dist) for c in self.keys[name]]
+        return out
+
+    # ---------------------------------------------------------------- linking
+
+    def link(self, analysis: Analysis) -> list[Mention]:
+        """Non-overlapping mentions, longest exact spans first, then approximate matches of unlinked words."""
+        tokens = analysis.tokens
+        text = analysis.text
+        anchors = [i for i, t in enumerate(tokens) if _anchor(t)]
+        found: list[tuple[int, int, int, Mention]] = []  # (-length, distance, first, mention)
+        for a_pos, i in enumerate(anchors):
+            for j in anchors[a_pos : a_pos + MAX_SPAN]:
+                if tokens[j].start - tokens[i].start > 60:
+                    break
+                if not _contiguous(tokens, i, j, text):
+                    break
+                span = text[tokens[i].start : tokens[j].end]
+                keys = [normalize_name(span)]
+                last = tokens[j]
+                if last.tag == "EN" and last.form.isalpha():
+                    keys.append(normalize_name(text[tokens[i].start : last.start] + singular(last.form)))
+                cands: list[Candidate] = []
+                for k in dict.fromkeys(keys):
+                    for c in self.exact(k):
+                        if c.iri not in {x.iri for x in cands}:
+                            cands.append(c)
+                if cands:
+                    m = Mention(i, j, tokens[i].start, tokens[j].end, span, cands)
+                    found.append((-(tokens[j].end - tokens[i].start), 0, i, m))
+        chosen = _select(found)
+        taken = {k for m in chosen for k in range(m.first, m.last + 1)}
+        fuzzy: list[tuple[int, int, int, Mention]] = []
+        for a_pos, i in enumerate(anchors):
+            for j in anchors[a_pos : a_pos + 3]:
+                if any(k in taken for k in range(i, j + 1)) or not _contiguous(tokens, i, j, text):
+                    break
+                words = [t for t in tokens[i : j + 1] if t.meaningful and t.tag not in ("PUNCT", "SO", "SW")]
+                if all(self._known(t) for t in words):
+                    continue
+                span = text[tokens[i].start : tokens[j].end]
+                key = normalize_name(span)
+                cands = self.fuzzy(key)
+                if not cands and tokens[j].tag == "EN":
+                    cands = self.fuzzy(
+                        normalize_name(text[tokens[i].start : tokens[j].start] + singular(tokens[j].form))
+                    )
+                if cands:
+                    m = Mention(i, j, tokens[i].start, tokens[j].end, span, cands)
+                    fuzzy.append((-(tokens[j].end - tokens[i].start), cands[0].distance, i, m))
+        chosen += _select(fuzzy)
+        chosen.sort(key=lambda m: m.first)
+        return chosen
+
+    def _known(self, token: Token) -> bool:
+        w = token.form.lower()
+        return w in self.vocabulary or token.lemma in self.vocabulary or normalize_name(w) in self.keys
+
+
+def _anchor(t: Token) -> bool:
+    return t.meaningful and t.tag not in ("PUNCT", "SO", "SW", "JX") and t.lemma not in ("않", "못")
+
+
+def _contiguous(tokens: tuple[Token, ...], i: int, j: int, text: str) -> bool:
+    """A span may not cross sentence punctuation (commas, question marks, brackets)."""
+    for k in range(i, j + 1):
+        t = tokens[k]
+        if t.tag in ("PUNCT", "SF", "SP", "SS", "SSO", "SSC") and t.form not in "-./":
+            return False
+    return True
+
+
+def _select(found: list[tuple[int, int, int, Mention]]) -> list[Mention]:
+    out: list[Mention] = []
+    used: set[int] = set()
+    for _neg_len, _dist, _first, m in sorted(found, key=lambda f: (f[0], f[1], f[2])):
+        span = set(range(m.first, m.last + 1))
+        if span & used:
+            continue
+        used |= span
+        out.append(m)
+    return out

@@ -1,0 +1,1061 @@
+"""The matching procedures behind the question kinds: each reads a linked question into scored readings (no SPARQL)
+and runs the best reading's competency query with its parameters bound (never pasted into the text).
+
+A reading's score adds what the kind explains (slots filled, cue words, property words, description words) and
+subtracts one point per content word it leaves unexplained, so the kind that accounts for the whole question wins
+and a question about something outside the graph scores too low to be answered at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from kubekg import ns
+from kubekg.qa import hpa as hpa_math
+from kubekg.qa.context import Context
+from kubekg.qa.kinds import Kind, expand
+from kubekg.qa.lexicon import Mention
+
+if TYPE_CHECKING:
+    from kubekg.qa.engine import Answerer
+
+KG = ns.KG
+KR = ns.KR
+XSD = ns.PREFIXES["xsd"]
+VOLUME_CAPABILITY = KG + "VolumeCapability"
+VOLUME_TYPE = KG + "VolumeType"
+ACCESS_MODE = KG + "AccessMode"
+STORAGE_TOPICS = {KG + "VolumeType", KG + "VolumePlugin", KG + "VolumeCapability", KG + "AccessMode"}
+UNEXPLAINED_COST = 1.0
+
+
+@dataclass
+class Reading:
+    """One way to read the question as a kind, with its score and what it needs to run."""
+
+    kind: Kind
+    score: float
+    explained: set[int]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What running a reading produced."""
+
+    answers: list[ox.NamedNode | ox.Literal | bool | int | float | str]
+    text_params: dict[str, Any]
+    queries: list[tuple[str, dict[str, Any]]]  # (query file, bindings) in the order they ran
+    evidence: list[tuple[Any, Any, Any]]
+    variant: str | None = None  # "true"/"false"/"forward"/... selects a text template
+
+
+Strategy = Callable[["Answerer", Kind, Context], list[Reading]]
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def unexplained(ctx: Context, explained: set[int]) -> int:
+    """Content tokens the reading does not account for (question words and particles never count)."""
+    return len(ctx.content - explained)
+
+
+def cue_match(eng: Answerer, kind: Kind, ctx: Context) -> tuple[float, set[int]] | None:
+    """(boost score, tokens) of a kind's cues; None when a required group is missing or a forbidden cue is present."""
+    compiled = eng.cues[kind.id]
+    tokens: set[int] = set()
+    for group in compiled["require"]:
+        hit = None
+        for phrase in group:
+            hit = ctx.match_phrase(phrase)
+            if hit:
+                break
+        if not hit:
+            return None
+        tokens |= hit
+    for phrase in compiled["forbid"]:
+        if ctx.match_phrase(phrase):
+            return None
+    boost = 0.0
+    for phrase in compiled["boost"]:
+        hit = ctx.match_phrase(phrase)
+        if hit and not hit <= tokens:
+            boost += 0.5
+            tokens |= hit
+    return min(boost, 2.0), tokens
+
+
+def entity_mentions(
+    eng: Answerer, ctx: Context, classes: set[str] | None = None
+) -> list[tuple[Mention, str]]:
+    """(mention, entity IRI) pairs, optionally only entities of the given classes."""
+    out = []
+    for m in ctx.mentions:
+        for c in m.candidates:
+            if c.kind != "entity":
+                continue
+            if classes and not eng.index.has_type(c.iri, classes):
+                continue
+            out.append((m, c.iri))
+    return out
+
+
+def form_ok(kind: Kind, ctx: Context) -> bool:
+    if kind.form == "wh":
+        return not ctx.yesno
+    if kind.form == "yesno":
+        return ctx.yesno
+    return True
+
+
+def target_tokens(ctx: Context) -> set[int]:
+    return ctx.mention_tokens(ctx.target[0]) if ctx.target else set()
+
+
+def _lit_value(lit: ox.Literal) -> Any:
+    dt = lit.datatype.value if lit.datatype else ""
+    if dt == XSD + "boolean":
+        return lit.value in ("true", "1")
+    if dt in (
+        XSD + "integer",
+        XSD + "int",
+        XSD + "long",
+        XSD + "nonNegativeInteger",
+        XSD + "positiveInteger",
+    ):
+        return int(lit.value)
+    if dt in (XSD + "decimal", XSD + "double", XSD + "float"):
+        v = float(lit.value)
+        return int(v) if v.is_integer() and dt == XSD + "decimal" and "." not in lit.value else v
+    return lit.value
+
+
+def literal_value(lit: ox.Literal) -> Any:
+    """A literal as the JSON value of an answer (numbers, booleans, strings)."""
+    return _lit_value(lit)
+
+
+# ---------------------------------------------------------------------------------------------- storage
+
+
+def read_capability_set(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    mode = kind.params.get("mode", "with")
+    if not form_ok(kind, ctx):
+        return []
+    caps = entity_mentions(eng, ctx, {VOLUME_CAPABILITY})
+    if not caps:
+        return []
+    if any(
+        eng.index.has_type(iri, {VOLUME_TYPE}) and not any(c.kind == "class" for c in m.candidates)
+        for m, iri in entity_mentions(eng, ctx)
+    ):
+        return []  # a named plugin: a yes/no or a "what does X support" question
+    neg, only = bool(ctx.negation), bool(ctx.only)
+    if (mode == "with" and (neg or only)) or (mode == "without" and (not neg or only)):
+        return []
+    if mode == "only" and (not only or len(caps) != 1 or not eng.index.has_type(caps[0][1], {ACCESS_MODE})):
+        return []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, explained = cue
+    seen: list[str] = []
+    for m, iri in caps:
+        explained |= ctx.mention_tokens(m)
+        if iri not in seen:
+            seen.append(iri)
+    for m in ctx.mentions:  # "storage", "volume plugin", "access mode": the topic of the question
+        if any(c.kind == "class" and eng.index.subclass_of(c.iri, STORAGE_TOPICS) for c in m.candidates):
+            explained |= ctx.mention_tokens(m)
+    explained |= ctx.negation | ctx.only | ctx.disjunction
+    bonus = 1.0 if ctx.target and eng.index.subclass_of(ctx.target[1], STORAGE_TOPICS) else 0.0
+    score = 3.0 + 3.0 * len(seen) + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+    return [Reading(kind, score, explained, {"capabilities": seen, "any": bool(ctx.disjunction)})]
+
+
+def run_capability_set(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    result: list[str] | None = None
+    evidence: list[tuple[Any, Any, Any]] = []
+    queries = []
+    for cap in r.params["capabilities"]:
+        bindings = {"capability": ox.NamedNode(cap)}
+        rows = eng.select_file(kind.query, bindings)
+        queries.append((kind.query, bindings))
+        plugins: list[str] = []
+        for row in rows:
+            plugin = row["plugin"].value
+            if plugin not in plugins:
+                plugins.append(plugin)
+            if "p" in row:
+                evidence.append((row["plugin"], row["p"], row["o"]))
+            elif "lacking" in row:
+                evidence.append((row["plugin"], ox.NamedNode(KG + "supportsAccessMode"), row["capability"]))
+                evidence.append((row["plugin"], ox.NamedNode(KG + "lacksAccessMode"), row["lacking"]))
+            else:
+                evidence.append((row["plugin"], ox.NamedNode(KG + "supportsAccessMode"), row["capability"]))
+        if result is None:
+            result = plugins
+        elif r.params["any"]:
+            result += [p for p in plugins if p not in result]
+        else:
+            result = [p for p in result if p in plugins]
+    if result is None:
+        return None
+    keep = {ox.NamedNode(p) for p in result}
+    evidence = [t for t in dict.fromkeys(evidence) if t[0] in keep]
+    caps = r.params["capabilities"]
+    joiner = {"en": " or " if r.params["any"] else " and ", "ko": " 또는 " if r.params["any"] else "와(과) "}
+    return Outcome(
+        [ox.NamedNode(p) for p in sorted(result, key=lambda p: eng.index.label(p))],
+        {"capabilities": joiner[ctx.lang].join(eng.index.label(c, ctx.lang) for c in caps)},
+        queries,
+        evidence,
+    )
+
+
+def read_capability_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    if ctx.wh and not ctx.yesno:
+        return []
+    caps = entity_mentions(eng, ctx, {VOLUME_CAPABILITY})
+    plugins = [(m, i) for m, i in entity_mentions(eng, ctx, {VOLUME_TYPE}) if (m, i) not in caps]
+    if not caps or not plugins:
+        return []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, explained = cue
+    (pm, plugin), (cm, cap) = plugins[0], caps[0]
+    explained |= ctx.mention_tokens(pm) | ctx.mention_tokens(cm) | ctx.negation
+    score = 3.0 + 3.0 + 3.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+    return [Reading(kind, score, explained, {"plugin": plugin, "capability": cap})]
+
+
+def run_capability_yesno(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    bindings = {
+        "plugin": ox.NamedNode(r.params["plugin"]),
+        "capability": ox.NamedNode(r.params["capability"]),
+    }
+    rows = eng.select_file(kind.query, bindings)
+    if not rows:
+        return None
+    row = rows[0]
+    value = _lit_value(row["answer"])
+    variant = "true" if value is True else "false" if value is False else "other"
+    return Outcome(
+        [value],
+        {
+            "plugin": eng.index.label(r.params["plugin"], ctx.lang),
+            "capability": eng.index.label(r.params["capability"], ctx.lang),
+            "value": value,
+        },
+        [(kind.query, bindings)],
+        [(row["plugin"], row["p"], row["o"])],
+        variant,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- relations
+
+
+def _direction_hint(ctx: Context, m: Mention, prop_tokens: set[int]) -> str | None:
+    """'out' when the anchor is the subject of the relation word, 'in' when it is its object."""
+    if ctx.lang == "ko":
+        particle = ctx.particle_after(m)
+        if particle is None:
+            return None
+        if particle.tag == "JKS" or (particle.tag == "JX" and particle.form in ("은", "는")):
+            return "out"
+        if particle.tag in ("JKB", "JKO", "JC"):
+            return "in"
+        return None
+    if not prop_tokens:
+        return None
+    first_prop = min(prop_tokens)
+    passive = any(t.form.lower() == "by" for t in ctx.tokens[first_prop : m.first])
+    before = m.last < first_prop
+    return "out" if before != passive else "in"
+
+
+def _values(eng: Answerer, entity: str, prop: str, direction: str) -> list[str | ox.Literal]:
+    if direction == "out":
+        return list(eng.index.out_edges.get((entity, prop), [])) + list(
+            eng.index.literals.get((entity, prop), [])
+        )
+    return list(eng.index.in_edges.get((entity, prop), []))
+
+
+def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    if ctx.yesno:
+        return []
+    anchor_classes = {expand(c) for c in kind.params.get("anchor_classes", [])}
+    allowed = {expand(p) for p in kind.params.get("properties", [])}
+    base = float(kind.params.get("base", 3.0))
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, cue_tokens = cue
+    target = ctx.target[1] if ctx.target else None
+    t_tokens = target_tokens(ctx)
+    readings: list[Reading] = []
+    for m, entity in entity_mentions(eng, ctx, anchor_classes or None):
+        anchor = ctx.mention_tokens(m)
+        if anchor & t_tokens:
+            continue
+        options = []
+        for prop, direction in eng.index.entity_props.get(entity, set()):
+            if allowed and prop not in allowed:
+                continue
+            if prop not in eng.index.properties:
+                continue
+            score, tokens = eng.property_match(prop, ctx, anchor)
+            options.append((score, prop, direction, tokens))
+        if not options:
+            continue
+        scored = [o for o in options if o[0] > 0]
+        if not scored and not target:
+            # an entity that is itself a description ("share a Linux namespace", "run a job periodically")
+            # has one relation to follow
+            objects = {(p, d) for _, p, d, _ in options if not eng.index.properties[p].datatype}
+            if len(objects) == 1 and len(options) == len(objects):
+                p, d = next(iter(objects))
+                scored = [(0.5, p, d, set())]
+        if not scored and target:
+            fitting = {
+                (p, d)
+                for _, p, d, _ in options
+                if any(
+                    isinstance(v, str) and eng.index.has_type(v, {target}) for v in _values(eng, entity, p, d)
+                )
+            }
+            props = {p for p, _ in fitting}
+            if len(props) == 1:
+                scored = [(0.4, p, d, set()) for p, d in fitting]
+        if not scored:
+            continue
+        best = max(s for s, *_ in scored)
+        top = [o for o in scored if o[0] == best]
+        props = {p for _, p, _, _ in top}
+        if len(props) > 1:
+            # the same words fit several properties: prefer one whose values have the asked-for class
+            if target:
+                top = [
+                    o
+                    for o in top
+                    if any(
+                        isinstance(v, str) and eng.index.has_type(v, {target})
+                        for v in _values(eng, entity, o[1], o[2])
+                    )
+                ] or top
+            props = {p for _, p, _, _ in top}
+            if len(props) > 1:
+                # a sub-property is the more specific reading
+                narrower = {p for p in props if eng.index.super_props.get(p, set()) & props}
+                top = [o for o in top if o[1] in narrower] or top
+        score, prop, _, tokens = top[0]
+        directions = {d for _, p, d, _ in top if p == prop}
+        if len(directions) > 1:
+            hint = _direction_hint(ctx, m, tokens)
+            direction = hint or "out"
+        else:
+            direction = directions.pop()
+        values = _values(eng, entity, prop, direction)
+        literal = any(isinstance(v, ox.Literal) for v in values)
+        explained = anchor | tokens | cue_tokens
+        bonus = 0.0
+        if target:
+            typed = [v for v in values if isinstance(v, str) and eng.index.has_type(v, {target})]
+            if literal and not typed:
+                continue  # "which <class> ..." cannot be answered by a literal
+            if typed:
+                explained |= t_tokens
+                bonus = 1.0
+            else:
+                bonus = -1.0
+        s = base + 3.0 * score + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+        readings.append(
+            Reading(
+                kind,
+                s,
+                explained,
+                {
+                    "entity": entity,
+                    "property": prop,
+                    "direction": direction,
+                    "target": target,
+                    "literal": literal,
+                },
+            )
+        )
+    return readings
+
+
+def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    entity, prop, direction = r.params["entity"], r.params["property"], r.params["direction"]
+    query = kind.query if direction == "out" else kind.queries["inverse"]
+    bindings = {"entity": ox.NamedNode(entity), "property": ox.NamedNode(prop)}
+    rows = eng.select_file(query, bindings)
+    values: list[Any] = []
+    evidence = []
+    target = r.params.get("target")
+    typed_rows = [
+        row
+        for row in rows
+        if isinstance(row["value"], ox.NamedNode)
+        and target
+        and eng.index.has_type(row["value"].value, {target})
+    ]
+    if typed_rows:
+        rows = typed_rows
+    literal_rows = [row for row in rows if isinstance(row["value"], ox.Literal)]
+    if literal_rows:
+        in_lang = [row for row in literal_rows if row["value"].language == ctx.lang]
+        tagged = [row for row in literal_rows if row["value"].language]
+        rows = in_lang or (
+            [row for row in literal_rows if row["value"].language == "en"] if tagged else literal_rows
+        )
+    for row in rows:
+        v = row["value"]
+        if isinstance(v, ox.BlankNode):
+            continue
+        values.append(v)
+        s, o = (row["entity"], v) if direction == "out" else (v, row["entity"])
+        evidence.append((s, row["property"], o))
+    if not values:
+        return None
+    return Outcome(
+        values,
+        {"entity": eng.index.label(entity, ctx.lang), "property": eng.index.label(prop, ctx.lang)},
+        [(query, bindings)],
+        evidence,
+        "forward" if direction == "out" else "inverse",
+    )
+
+
+def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    if not ctx.yesno:
+        return []
+    ents = entity_mentions(eng, ctx)
+    readings: list[Reading] = []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, cue_tokens = cue
+    idx = eng.index
+    pairs = [(a, b) for a in ents for b in ents if a[0] is not b[0] and a[0].first < b[0].first]
+    for (m1, e1), (m2, e2) in pairs:
+        anchor = ctx.mention_tokens(m1) | ctx.mention_tokens(m2)
+        props = {p for p, _ in idx.entity_props.get(e1, set())} | {
+            p for p, _ in idx.entity_props.get(e2, set())
+        }
+        props |= {p for s, p, o in idx.negatives if {s, o} == {e1, e2}}
+        best = None
+        for prop in props:
+            if prop not in idx.properties or idx.properties[prop].datatype:
+                continue
+            connected = (
+                e2 in idx.out_edges.get((e1, prop), [])
+                or e1 in idx.out_edges.get((e2, prop), [])
+                or (e1, prop, e2) in idx.negatives
+                or (e2, prop, e1) in idx.negatives
+            )
+            if not connected and not (_fits(eng, prop, e1, e2) or _fits(eng, prop, e2, e1)):
+                continue
+            score, tokens = eng.property_match(prop, ctx, anchor)
+            if score <= 0 and not connected:
+                continue
+            value = 3.0 * score + (1.0 if connected else 0.0)
+            if best is None or value > best[0]:
+                best = (value, prop, tokens)
+        if best is None:
+            continue
+        value, prop, tokens = best
+        # which of the two is the subject: the one with an edge or a negative assertion, else by domain
+        if (
+            e2 in idx.out_edges.get((e1, prop), [])
+            or (e1, prop, e2) in idx.negatives
+            or (prop, "out") in idx.entity_props.get(e1, set())
+        ):
+            subj, obj = e1, e2
+        else:
+            subj, obj = e2, e1
+        explained = anchor | tokens | cue_tokens | ctx.negation
+        s = 2.0 + 4.0 + value + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+        readings.append(Reading(kind, s, explained, {"subject": subj, "property": prop, "object": obj}))
+    # one entity and a yes/no property of it ("Is emptyDir deleted with its pod?")
+    for m, e in ents:
+        anchor = ctx.mention_tokens(m)
+        for prop, direction in idx.entity_props.get(e, set()):
+            info = idx.properties.get(prop)
+            if direction != "out" or info is None or not info.boolean:
+                continue
+            score, tokens = eng.property_match(prop, ctx, anchor)
+            if score < 0.6:
+                continue
+            explained = anchor | tokens | cue_tokens
+            s = 2.0 + 3.0 + 3.0 * score + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+            readings.append(Reading(kind, s, explained, {"subject": e, "property": prop, "object": None}))
+    return readings
+
+
+def _fits(eng: Answerer, prop: str, subj: str, obj: str) -> bool:
+    """Whether subj and obj fit the property's domain and range (unknown domain or range fits anything)."""
+    info = eng.index.properties.get(prop)
+    if info is None:
+        return False
+    doms = {d for d in info.domains if d in eng.index.classes}
+    rans = {r for r in info.ranges if r in eng.index.classes}
+    return (not doms or eng.index.has_type(subj, doms)) and (not rans or eng.index.has_type(obj, rans))
+
+
+def run_relation_yesno(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    subj, prop, obj = r.params["subject"], r.params["property"], r.params["object"]
+    labels = {
+        "subject": eng.index.label(subj, ctx.lang),
+        "property": eng.index.label(prop, ctx.lang),
+        "property_verb": eng.index.label(prop, ctx.lang),
+    }
+    if obj is None:  # a boolean datatype property
+        query = kind.queries.get("value", "competency/boolean_value.rq")
+        bindings = {"entity": ox.NamedNode(subj), "property": ox.NamedNode(prop)}
+        rows = eng.select_file(query, bindings)
+        flags = [row["flag"] for row in rows if isinstance(row.get("flag"), ox.Literal)]
+        if not flags:
+            return None
+        value = _lit_value(flags[0])
+        if not isinstance(value, bool):
+            return None
+        return Outcome(
+            [value],
+            labels,
+            [(query, bindings)],
+            [(ox.NamedNode(subj), ox.NamedNode(prop), flags[0])],
+            "flag_true" if value else "flag_false",
+        )
+    bindings = {"subject": ox.NamedNode(subj), "property": ox.NamedNode(prop), "object": ox.NamedNode(obj)}
+    rows = eng.select_file(kind.query, bindings)
+    labels["object"] = eng.index.label(obj, ctx.lang)
+    queries = [(kind.query, bindings)]
+    holds = any(_lit_value(row["holds"]) is True for row in rows if "holds" in row)
+    evidence: list[tuple[Any, Any, Any]] = []
+    if holds:
+        evidence.append((ox.NamedNode(subj), ox.NamedNode(prop), ox.NamedNode(obj)))
+        return Outcome([True], labels, queries, evidence, "true")
+    negations = [row["negation"] for row in rows if "negation" in row]
+    disjoint = [row["disjoint"] for row in rows if "disjoint" in row]
+    if negations:
+        n = negations[0]
+        owl = ns.PREFIXES["owl"]
+        evidence += [
+            (n, ox.NamedNode(ns.PREFIXES["rdf"] + "type"), ox.NamedNode(owl + "NegativePropertyAssertion")),
+            (n, ox.NamedNode(owl + "sourceIndividual"), ox.NamedNode(subj)),
+            (n, ox.NamedNode(owl + "assertionProperty"), ox.NamedNode(prop)),
+            (n, ox.NamedNode(owl + "targetIndividual"), ox.NamedNode(obj)),
+        ]
+        return Outcome([False], labels, queries, evidence, "false")
+    if disjoint:
+        evidence.append((ox.NamedNode(subj), disjoint[0], ox.NamedNode(obj)))
+        return Outcome([False], labels, queries, evidence, "false")
+    # closed world over the document's list: the subject has other values for the property, not this one
+    others = eng.index.out_edges.get((subj, prop), [])
+    if others:
+        evidence += [(ox.NamedNode(subj), ox.NamedNode(prop), ox.NamedNode(o)) for o in others]
+        return Outcome([False], labels, queries, evidence, "false")
+    return None
+
+
+def read_is_a(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    if not ctx.yesno:
+        return []
+    readings = []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, cue_tokens = cue
+    for m, entity in entity_mentions(eng, ctx):
+        for cm in ctx.mentions:
+            if cm is m:
+                continue
+            classes = [c.iri for c in cm.candidates if c.kind == "class"]
+            if not classes:
+                continue
+            explained = ctx.mention_tokens(m) | ctx.mention_tokens(cm) | cue_tokens | ctx.negation
+            s = 3.0 + 3.0 + 3.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+            readings.append(Reading(kind, s, explained, {"entity": entity, "class": classes[0]}))
+    return readings
+
+
+def run_is_a(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    bindings = {"entity": ox.NamedNode(r.params["entity"]), "class": ox.NamedNode(r.params["class"])}
+    rows = eng.select_file(kind.query, bindings)
+    if not rows:
+        return None
+    member = any(_lit_value(row["member"]) is True for row in rows)
+    rdf_type = ox.NamedNode(ns.PREFIXES["rdf"] + "type")
+    evidence: list[tuple[Any, Any, Any]] = []
+    because = ""
+    if member:
+        evidence.append((bindings["entity"], rdf_type, bindings["class"]))
+    else:
+        disjoint = [row["disjoint"] for row in rows if "disjoint" in row]
+        for d in disjoint[:1]:
+            evidence.append((bindings["entity"], rdf_type, d))
+            pair = (d, ox.NamedNode(ns.PREFIXES["owl"] + "disjointWith"), bindings["class"])
+            evidence.append(pair)
+            because = (
+                f" (it is a {eng.index.label(d.value, 'en')}, which is disjoint with it)"
+                if ctx.lang == "en"
+                else f" ({eng.index.label(d.value, 'ko')}이며, 이는 서로소인 종류입니다)"
+            )
+        if not disjoint:
+            types = [row["type"] for row in rows if "type" in row]
+            evidence += [(bindings["entity"], rdf_type, t) for t in types[:3]]
+    return Outcome(
+        [member],
+        {
+            "entity": eng.index.label(r.params["entity"], ctx.lang),
+            "class": eng.index.label(r.params["class"], ctx.lang),
+            "because": because,
+        },
+        [(kind.query, bindings)],
+        evidence,
+        "true" if member else "false",
+    )
+
+
+# ---------------------------------------------------------------------------------------------- classes
+
+
+def read_instances(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    cue = cue_match(eng, kind, ctx)
+    if cue is None or ctx.yesno:
+        return []
+    boost, cue_tokens = cue
+    readings = []
+    for m in ctx.mentions:
+        for c in m.candidates:
+            if c.kind != "class" or not eng.index.instances_of(c.iri):
+                continue
+            explained = ctx.mention_tokens(m) | cue_tokens
+            plural = any(t.form.lower() in ("are", "all") for t in ctx.tokens)
+            last = ctx.tokens[m.last]
+            plural = plural or (
+                last.tag == "EN" and last.form.lower().endswith("s") and not last.form.lower().endswith("ss")
+            )
+            bonus = 0.5 if plural else 0.0
+            if ctx.target and ctx.target[0] is m:
+                bonus += 0.5
+            s = 2.0 + 2.0 + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+            readings.append(Reading(kind, s, explained, {"class": c.iri}))
+    return readings
+
+
+def run_instances(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    bindings = {"class": ox.NamedNode(r.params["class"])}
+    rows = eng.select_file(kind.query, bindings)
+    seen: list[ox.NamedNode] = []
+    for row in rows:
+        if row["entity"] not in seen and eng.index.is_entity(row["entity"].value):
+            seen.append(row["entity"])
+    if not seen:
+        return None
+    rdf_type = ox.NamedNode(ns.PREFIXES["rdf"] + "type")
+    return Outcome(
+        seen,
+        {"class": eng.index.label(r.params["class"], ctx.lang)},
+        [(kind.query, bindings)],
+        [(e, rdf_type, bindings["class"]) for e in seen],
+    )
+
+
+def read_definition(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    if ctx.yesno or len(ctx.mentions) != 1:
+        return []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, cue_tokens = cue
+    m = ctx.mentions[0]
+    readings = []
+    for c in m.candidates:
+        if c.iri not in eng.index.definitions:
+            continue
+        explained = ctx.mention_tokens(m) | cue_tokens
+        singular_is = any(t.form.lower() == "is" for t in ctx.tokens)
+        s = 2.0 + boost + (0.3 if singular_is else 0.0) - UNEXPLAINED_COST * unexplained(ctx, explained)
+        if c.kind == "class":
+            s -= 0.1
+        readings.append(Reading(kind, s, explained, {"entity": c.iri}))
+        break
+    return readings
+
+
+def run_definition(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    bindings = {"entity": ox.NamedNode(r.params["entity"])}
+    rows = eng.select_file(kind.query, bindings)
+    by_lang = {row["definition"].language: row["definition"] for row in rows}
+    lit = by_lang.get(ctx.lang) or by_lang.get("en") or next(iter(by_lang.values()), None)
+    if lit is None:
+        return None
+    return Outcome(
+        [bindings["entity"]],
+        {"definition": lit.value},
+        [(kind.query, bindings)],
+        [(bindings["entity"], ox.NamedNode(ns.PREFIXES["skos"] + "definition"), lit)],
+    )
+
+
+# ---------------------------------------------------------------------------------------------- descriptions
+
+
+def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    fixed = kind.params.get("class")
+    via = kind.params.get("via")
+    mention_weight = float(kind.params.get("mention_weight", 2.0))
+    if fixed:
+        cls = expand(fixed)
+        t_tokens: set[int] = set()
+        if ctx.target:
+            t_tokens = target_tokens(ctx)
+    elif ctx.target:
+        cls = ctx.target[1]
+        t_tokens = target_tokens(ctx)
+    elif kind.params.get("global", False):
+        cls = KG + "KubernetesConcept"
+        t_tokens = set()
+    else:
+        return []
+    global_ = not fixed and not ctx.target
+    candidates = eng.index.instances_of(cls)
+    if global_:
+        helpers = {KG + "Responsibility", KG + "UseCase", KG + "ControllerFeature", KG + "Step"}
+        candidates = [c for c in candidates if not eng.index.has_type(c, helpers)]
+    if not candidates:
+        return []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, cue_tokens = cue
+    words = {
+        lemma: [i for i in idxs if i in ctx.content]
+        for lemma, idxs in ctx.lemma_set(exclude=t_tokens).items()
+        if any(i in ctx.content for i in idxs)
+    }
+    mentioned: dict[str, set[int]] = {}
+    for m in ctx.mentions:
+        for c in m.candidates:
+            if c.iri in candidates:
+                mentioned.setdefault(c.iri, set()).update(ctx.mention_tokens(m))
+    scored = []
+    for cand in candidates:
+        score, tokens, evidence = eng.descriptions.score(cand, words)
+        if cand in mentioned:
+            score += mention_weight
+            tokens |= mentioned[cand]
+        scored.append((score, cand, tokens, evidence))
+    scored.sort(key=lambda x: -x[0])
+    top = scored[0][0]
+    if top <= 0:
+        return []
+    winners = [x for x in scored if abs(x[0] - top) < 1e-9]
+    second = next((x[0] for x in scored if x[0] < top - 1e-9), 0.0)
+    if len(candidates) > 1 and second > 0 and top < 1.25 * second:
+        return []  # no clear winner: do not guess
+    if len(candidates) > 1 and top < 2.0:
+        return []
+    if global_:
+        # no class named: only a strong, distinctive match of several words counts
+        matched = {lemma for lemma, idxs in words.items() if set(idxs) & winners[0][2]}
+        if len(winners) > 1 or len(matched) < 3 or top < 5.0 or (second and top < 1.5 * second):
+            return []
+    explained = set().union(*(w[2] for w in winners)) | t_tokens | cue_tokens
+    # the asked-for class gets credit when the question names it
+    base = 1.5 if (ctx.target or len(candidates) == 1) else 0.5
+    if global_:
+        base = 0.0
+    if via and not ctx.target and not cue_tokens:
+        base -= 0.5
+    s = base + min(top, 6.0) / 1.5 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+    return [
+        Reading(
+            kind,
+            s,
+            explained,
+            {
+                "class": cls,
+                "via": expand(via) if via else None,
+                "winners": [w[1] for w in winners],
+                "evidence": {w[1]: w[3] for w in winners},
+            },
+        )
+    ]
+
+
+def run_describe(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    cls, via, winners = r.params["class"], r.params["via"], r.params["winners"]
+    bindings: dict[str, Any] = {"class": ox.NamedNode(cls)}
+    if via:
+        bindings["via"] = ox.NamedNode(via)
+    rows = eng.select_file(kind.query, bindings)
+    wanted = {ox.NamedNode(w) for w in winners}
+    evidence: list[tuple[Any, Any, Any]] = []
+    answers: list[Any] = []
+    matched_texts: list[str] = []
+    for w in winners:
+        for ev in r.params["evidence"].get(w, [])[:2]:
+            if ev.lang == ctx.lang and ev.text not in matched_texts:
+                matched_texts.append(ev.text)
+    for row in rows:
+        if row["entity"] not in wanted:
+            continue
+        if via:
+            if row["answer"] not in answers:
+                answers.append(row["answer"])
+                evidence.append((row["entity"], bindings["via"], row["answer"]))
+        else:
+            if row["entity"] not in answers:
+                answers.append(row["entity"])
+    for w in winners:
+        node = ox.NamedNode(w)
+        for ev in r.params["evidence"].get(w, [])[:3]:
+            if (
+                ev.predicate == ns.PREFIXES["rdfs"] + "label"
+                or ev.predicate.startswith(ns.KG)
+                and ev.lang not in ("en", "ko")
+            ):
+                continue
+            if ev.lang in ("en", "ko") and (
+                ev.predicate in eng.index.properties or ev.predicate.startswith(ns.PREFIXES["skos"])
+            ):
+                evidence.append((node, ox.NamedNode(ev.predicate), ox.Literal(ev.text, language=ev.lang)))
+    if not answers:
+        return None
+    matched = "; ".join(matched_texts[:1]) or ", ".join(eng.index.label(w, ctx.lang) for w in winners)
+    return Outcome(
+        answers,
+        {"matched": matched, "class": eng.index.label(cls, ctx.lang)},
+        [(kind.query, bindings)],
+        evidence,
+    )
+
+
+def read_boolean_filter(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    if ctx.yesno:
+        return []
+    idx = eng.index
+    readings = []
+    named = entity_mentions(eng, ctx)
+    named_iris = list(dict.fromkeys(i for _, i in named))
+    groups: list[tuple[str, list[str], set[int]]] = []  # (mode, candidates, tokens explained)
+    if len(named_iris) >= 2:
+        toks = set().union(*(ctx.mention_tokens(m) for m, _ in named))
+        groups.append(("named", named_iris, toks | ctx.disjunction))
+    if ctx.target:
+        groups.append(("class", idx.instances_of(ctx.target[1]), target_tokens(ctx)))
+    for mode, cands, toks in groups:
+        if not cands:
+            continue
+        props = set()
+        for c in cands:
+            for p, d in idx.entity_props.get(c, set()):
+                info = idx.properties.get(p)
+                if d == "out" and info is not None and info.boolean:
+                    props.add(p)
+        best = None
+        for p in props:
+            exclude = toks if mode == "class" else set()
+            score, tokens = eng.property_match(p, ctx, exclude)
+            if score >= 0.6 and (best is None or score > best[0]):
+                best = (score, p, tokens)
+        if best is None:
+            continue
+        score, prop, tokens = best
+        flag = not ctx.negation
+        explained = toks | tokens | ctx.negation | (target_tokens(ctx) if ctx.target else set())
+        s = 2.0 + 3.0 * score + 1.0 - UNEXPLAINED_COST * unexplained(ctx, explained)
+        readings.append(
+            Reading(
+                kind,
+                s,
+                explained,
+                {
+                    "mode": mode,
+                    "candidates": cands,
+                    "property": prop,
+                    "flag": flag,
+                    "class": ctx.target[1] if ctx.target else None,
+                },
+            )
+        )
+    return readings
+
+
+def run_boolean_filter(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    prop, flag = r.params["property"], r.params["flag"]
+    answers: list[ox.NamedNode] = []
+    evidence = []
+    queries = []
+    flag_lit = ox.Literal("true" if flag else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if r.params["mode"] == "class":
+        bindings = {
+            "class": ox.NamedNode(r.params["class"]),
+            "property": ox.NamedNode(prop),
+            "flag": flag_lit,
+        }
+        rows = eng.select_file(kind.query, bindings)
+        queries.append((kind.query, bindings))
+        for row in rows:
+            if row["entity"] not in answers:
+                answers.append(row["entity"])
+                evidence.append((row["entity"], bindings["property"], flag_lit))
+    else:
+        query = kind.queries["named"]
+        for cand in r.params["candidates"]:
+            bindings = {"entity": ox.NamedNode(cand), "property": ox.NamedNode(prop)}
+            rows = eng.select_file(query, bindings)
+            queries.append((query, bindings))
+            for row in rows:
+                if _lit_value(row["flag"]) is flag:
+                    answers.append(bindings["entity"])
+                evidence.append((bindings["entity"], bindings["property"], row["flag"]))
+    if not answers:
+        return None
+    return Outcome(
+        answers,
+        {"property": eng.index.label(prop, ctx.lang), "flag": "true" if flag else "false"},
+        queries,
+        evidence,
+    )
+
+
+def read_example_chain(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    prop = expand(kind.params.get("slot_property", "kg:hasExample"))
+    cue = cue_match(eng, kind, ctx)
+    if cue is None or ctx.yesno:
+        return []
+    boost, cue_tokens = cue
+    readings = []
+    for m, e in entity_mentions(eng, ctx):
+        if (prop, "in") not in eng.index.entity_props.get(e, set()):
+            continue
+        explained = ctx.mention_tokens(m) | cue_tokens | target_tokens(ctx)
+        s = 3.0 + 1.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+        readings.append(Reading(kind, s, explained, {"example": e}))
+    return readings
+
+
+def run_example_chain(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    bindings = {"example": ox.NamedNode(r.params["example"])}
+    rows = eng.select_file(kind.query, bindings)
+    answers, evidence, kinds = [], [], []
+    for row in rows:
+        if row["controller"] not in answers:
+            answers.append(row["controller"])
+        kinds.append(row["appKind"])
+        evidence += [
+            (row["appKind"], ox.NamedNode(KG + "hasExample"), row["example"]),
+            (row["server"], ox.NamedNode(KG + "runsApplicationKind"), row["appKind"]),
+            (row["server"], ox.NamedNode(KG + "deployedWith"), row["controller"]),
+        ]
+    if not answers:
+        return None
+    return Outcome(
+        answers,
+        {
+            "example": eng.index.label(r.params["example"], ctx.lang),
+            "appkind": eng.index.label(kinds[0].value, ctx.lang),
+        },
+        [(kind.query, bindings)],
+        list(dict.fromkeys(evidence)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- HPA arithmetic
+
+
+def read_hpa(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    inputs = hpa_math.parse(ctx.analysis.text)
+    if inputs is None:
+        return []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    explained = set(range(len(ctx.tokens)))  # every word went into the numbers or their roles
+    return [Reading(kind, 8.0, explained, {"inputs": inputs})]
+
+
+def run_hpa(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    inputs: hpa_math.HpaInputs = r.params["inputs"]
+    try:
+        calc = hpa_math.replica_calculation(inputs)
+    except ValueError:
+        return None
+    bindings = {
+        "current": inputs.current,
+        "usage": int(inputs.usage_milli) if inputs.usage_milli is not None else 0,
+        "request": int(inputs.request_milli) if inputs.request_milli is not None else 0,
+        "target": int(inputs.target_percent),
+    }
+    rows = eng.select_file(kind.query, bindings)
+    evidence = []
+    hpa = ox.NamedNode(KR + "HorizontalPodAutoscaler")
+    for row in rows:
+        if "period" in row:
+            evidence.append((hpa, ox.NamedNode(KG + "metricCheckPeriodSeconds"), row["period"]))
+        if "example" in row and "desired" in row:
+            evidence.append((row["example"], ox.NamedNode(KG + "desiredReplicas"), row["desired"]))
+    usage = f"{inputs.usage_milli:g}m" if inputs.usage_milli is not None else None
+    request = f"{inputs.request_milli:g}m" if inputs.request_milli is not None else None
+    if ctx.lang == "ko":
+        how = (
+            f"현재 {inputs.current}개 파드의 사용률 {calc.utilization}%"
+            + (f"(평균 {usage} / 요청 {request})" if usage and request else "")
+            + f", 목표 {inputs.target_percent:g}% → ceil({inputs.current} × {calc.utilization} / {inputs.target_percent:g})"
+            + (" (허용 오차 10% 이내라 유지)" if calc.within_tolerance else "")
+            + (f", 최소/최대 복제본 수 적용 → {calc.replicas}" if calc.clamped else "")
+            + ". HPA 복제본 계산기(replica_calculator)로 계산했습니다."
+        )
+    else:
+        how = (
+            f"{inputs.current} pods at {calc.utilization}% utilization"
+            + (f" (average {usage} of a {request} request)" if usage and request else "")
+            + f" against a {inputs.target_percent:g}% target: ceil({inputs.current} × {calc.utilization} / {inputs.target_percent:g})"
+            + (" (within the 10% tolerance, so unchanged)" if calc.within_tolerance else "")
+            + (f", clamped to the {calc.clamped} replicas bound: {calc.replicas}" if calc.clamped else "")
+            + ", computed by the HPA replica calculator."
+        )
+    return Outcome(
+        [calc.replicas], {"answer": calc.replicas, "explanation": how}, [(kind.query, bindings)], evidence
+    )
+
+
+READERS: dict[str, Strategy] = {
+    "capability_set": read_capability_set,
+    "capability_yesno": read_capability_yesno,
+    "relation": read_relation,
+    "relation_yesno": read_relation_yesno,
+    "is_a": read_is_a,
+    "instances": read_instances,
+    "definition": read_definition,
+    "describe": read_describe,
+    "boolean_filter": read_boolean_filter,
+    "example_chain": read_example_chain,
+    "hpa": read_hpa,
+}
+RUNNERS = {
+    "capability_set": run_capability_set,
+    "capability_yesno": run_capability_yesno,
+    "relation": run_relation,
+    "relation_yesno": run_relation_yesno,
+    "is_a": run_is_a,
+    "instances": run_instances,
+    "definition": run_definition,
+    "describe": run_describe,
+    "boolean_filter": run_boolean_filter,
+    "example_chain": run_example_chain,
+    "hpa": run_hpa,
+}
