@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,7 @@ def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grac
         try:
             job.result = work(deadline, job)
         except BaseException as exc:  # handed to the request thread
+            _release_frames(exc)
             job.error = exc
         finally:
             job.done.set()
@@ -127,6 +129,20 @@ def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grac
     if job.partial is not None:
         return Run(job.partial, runaway=True)
     raise Runaway(timeout_message(seconds))
+
+
+def _release_frames(exc: BaseException) -> None:
+    """Drop the locals of the frames an exception (and its chain) keeps, here in the evaluation thread.
+
+    pyoxigraph's result iterators are thread-bound (PyO3 ``unsendable``): they must be freed on the thread that
+    made them, never by the request thread that receives the exception.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__cause__ or current.__context__
 
 
 # ---------------------------------------------------------------------------------------------------- dataset

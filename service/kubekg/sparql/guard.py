@@ -266,7 +266,7 @@ def _rdflib_services(node: object, found: list[object]) -> None:
 
     if isinstance(node, CompValue):
         if node.name == "ServiceGraphPattern":
-            found.append(node.get("term"))
+            found.append(node["term"] if "term" in node else None)  # noqa: SIM401 - CompValue.get differs
         for value in node.values():
             _rdflib_services(value, found)
     elif isinstance(node, list | tuple):

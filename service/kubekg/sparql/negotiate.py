@@ -129,6 +129,17 @@ def quality(ranges: Sequence[Range], media_type: str) -> tuple[float, int]:
     return (best[1], best[0]) if best[0] >= 0 else (0.0, -1)
 
 
+def _format_quality(ranges: Sequence[Range], f: Format) -> tuple[float, int]:
+    """A format's (q, specificity): exact matches on any of its media types, wildcards only on the one it sends."""
+    primary = f.content_type.split(";")[0]
+    best = quality(ranges, primary)
+    for media in f.media_types:
+        q, spec = quality(ranges, media)
+        if spec == 2 and (q, spec) > best:
+            best = (q, spec)
+    return best
+
+
 def _offers(kind: str) -> list[Format]:
     return [f for f in FORMATS if f.kind == kind]
 
@@ -172,7 +183,7 @@ def choose(kind: str, accept: str | None, format_values: Iterable[str] = ()) -> 
     best: Format | None = None
     best_key = (0.0, -1)
     for f in offers:
-        key = max(quality(ranges, m) for m in f.media_types)
+        key = _format_quality(ranges, f)
         if key[0] > 0 and (key[0] > best_key[0] or (key[0] == best_key[0] and key[1] > best_key[1])):
             best, best_key = f, key
     if best is None:
@@ -189,4 +200,4 @@ def prefers_html(accept: str | None) -> bool:
     q_html, spec = quality(ranges, "text/html")
     if q_html <= 0 or spec < 2:
         return False
-    return all(max(quality(ranges, m)[0] for m in f.media_types) <= q_html for f in _offers(GRAPH))
+    return all(_format_quality(ranges, f)[0] <= q_html for f in _offers(GRAPH))

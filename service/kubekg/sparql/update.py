@@ -198,6 +198,11 @@ def _locate(text: str, ops: list[Any]) -> list[Operation]:
     return located
 
 
+def _field(value: Any, name: str) -> Any:
+    """A field of an rdflib CompValue or None (CompValue.get returns the key itself when the field is missing)."""
+    return value[name] if name in value else None  # noqa: SIM401 - CompValue.get(name, None) is not dict.get
+
+
 def _graph_name(term: Any) -> str | None:
     """The IRI of an rdflib graph term, None for DEFAULT; raises for a variable."""
     from rdflib.term import URIRef, Variable
@@ -239,21 +244,21 @@ def check(
     for op in operations:
         v = op.value
         if op.name in ("InsertData", "DeleteData", "DeleteWhere"):
-            for graph in v.get("quads") or {}:
+            for graph in _field(v, "quads") or {}:
                 target(graph, f"{op.name} into")
         elif op.name == "Modify":
-            if (using or using_named) and (v.get("using") or v.get("withClause") is not None):
+            if (using or using_named) and (_field(v, "using") or _field(v, "withClause") is not None):
                 raise DatasetConflict(
                     "using-graph-uri/using-named-graph-uri cannot be combined with USING or WITH in the update"
                 )
-            if v.get("withClause") is not None:
+            if _field(v, "withClause") is not None:
                 target(v["withClause"], "WITH")
-            for clause in (v.get("delete"), v.get("insert")):
+            for clause in (_field(v, "delete"), _field(v, "insert")):
                 if clause is not None:
-                    for graph in clause.get("quads") or {}:
+                    for graph in _field(clause, "quads") or {}:
                         target(graph, "writing into")
         elif op.name in ("Clear", "Drop", "Create"):
-            graph = v.get("graphiri")
+            graph = _field(v, "graphiri")
             if graph not in ("ALL", "NAMED", "DEFAULT", None):
                 target(graph, f"{op.name.upper()} GRAPH")
         elif op.name in ("Add", "Copy", "Move"):
@@ -264,7 +269,7 @@ def check(
                 target(source, "MOVE from")
         elif op.name == "Load":
             guard.check_load(str(v["iri"]), allowlist)
-            if v.get("graphiri") is not None:
+            if _field(v, "graphiri") is not None:
                 target(v["graphiri"], "LOAD INTO GRAPH")
         if (using or using_named) and op.name == "DeleteWhere":
             raise DatasetConflict("using-graph-uri/using-named-graph-uri cannot apply to DELETE WHERE")
@@ -277,7 +282,7 @@ def rewrite(plan: Plan, writable: list[ox.NamedNode | ox.BlankNode]) -> str:
     cursor = 0
     text = plan.text
     for op in plan.operations:
-        graph = op.value.get("graphiri") if op.name in ("Clear", "Drop") else None
+        graph = _field(op.value, "graphiri") if op.name in ("Clear", "Drop") else None
         if graph in ("ALL", "NAMED"):
             keyword = "CLEAR" if op.name == "Clear" else "DROP"
             generated = [f"{keyword} SILENT GRAPH {g}" for g in writable if isinstance(g, ox.NamedNode)]

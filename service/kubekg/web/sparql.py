@@ -204,7 +204,6 @@ def recycle(response: Response, reason: str) -> None:
             return
         _recycle_sent.add(pid)
     log.warning("worker %d retires after this response: a %s left an evaluation running", pid, reason)
-    response.headers["Connection"] = "close"
     response.call_on_close(lambda: os.kill(pid, signal.SIGTERM))
 
 

@@ -1,0 +1,188 @@
+"""SERVICE/LOAD guard: odd host spellings classified, default deny, allow-list matching, query screening."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from kubekg import ns
+from kubekg.sparql import guard
+
+NO_DNS = lambda host: ["93.184.216.34"]  # noqa: E731 - a resolver that never touches the network
+
+
+@pytest.mark.parametrize(
+    ("spelling", "canonical"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("0x7F.1", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"),
+        ("127.0.0.1.", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("[0:0:0:0:0:0:0:1]", "::1"),
+        ("[::ffff:127.0.0.1]", "::ffff:7f00:1"),
+        ("LocalHost.", "localhost"),
+    ],
+)
+def test_canonical_host(spelling: str, canonical: str) -> None:
+    assert guard.canonical_host(spelling) == canonical
+
+
+@pytest.mark.parametrize("spelling", ["1.2.3.256", "%31%32%37.0.0.1", "a b", "", "[::1"])
+def test_unusable_hosts_are_errors(spelling: str) -> None:
+    with pytest.raises(ValueError):
+        guard.canonical_host(spelling)
+
+
+@pytest.mark.parametrize(
+    ("address", "klass"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("::127.0.0.1", "loopback"),
+        ("64:ff9b::7f00:1", "loopback"),
+        ("2002:7f00:1::", "loopback"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.1", "private"),
+        ("fc00::1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("0.0.0.0", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("100.64.0.1", "reserved"),
+        ("93.184.216.34", None),
+    ],
+)
+def test_ip_class(address: str, klass: str | None) -> None:
+    assert guard.ip_class(ipaddress.ip_address(address)) == klass
+
+
+LOOPBACK_SPELLINGS = [
+    "http://127.0.0.1:9/",
+    "http://127.1/",
+    "http://2130706433/",
+    "http://0x7f000001/",
+    "http://0177.0.0.1/",
+    "http://[::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:7f00:1]/",
+    "http://localhost/",
+    "http://LOCALHOST./",
+    "http://api.localhost/",
+]
+
+
+@pytest.mark.parametrize("iri", LOOPBACK_SPELLINGS)
+def test_loopback_spellings_refused_as_loopback(iri: str) -> None:
+    decision = guard.AllowList([], resolver=NO_DNS).check(iri)
+    assert not decision.allowed
+    assert decision.reason == "loopback"
+
+
+@pytest.mark.parametrize(
+    ("iri", "reason"),
+    [
+        ("file:///etc/passwd", "file_scheme"),
+        ("FILE:///etc/passwd", "file_scheme"),
+        ("gopher://example.org/", "scheme"),
+        ("http://example.org@127.0.0.1/", "userinfo"),
+        ("http://example.org\\@127.0.0.1/", "odd_spelling"),
+        ("http://%31%32%37.0.0.1/", "odd_spelling"),
+        ("http://10.0.0.1/", "private"),
+        ("http://169.254.169.254/latest/meta-data", "link-local"),
+        ("http://[fe80::1%25eth0]/", "link-local"),
+        ("http://0/", "unspecified"),
+        ("http://example.org/sparql", "not_allowlisted"),
+    ],
+)
+def test_refusals_by_reason(iri: str, reason: str) -> None:
+    decision = guard.AllowList([], resolver=NO_DNS).check(iri)
+    assert (decision.allowed, decision.reason) == (False, reason)
+    assert iri in decision.message
+
+
+def test_allowlist_matches_canonical_hosts_and_ports() -> None:
+    allow = guard.AllowList(["example.org", "127.0.0.1:8080"], resolver=NO_DNS)
+    assert allow.check("http://EXAMPLE.org./sparql").allowed
+    assert allow.check("https://example.org:443/q").allowed
+    assert allow.check("http://2130706433:8080/").allowed  # the same host, another spelling
+    assert not allow.check("http://127.0.0.1:8081/").allowed
+    assert not allow.check("http://sub.example.org/").allowed
+    assert not allow.check("file://example.org/etc/passwd").allowed
+
+
+def test_allowlisted_name_resolving_inside_is_refused() -> None:
+    allow = guard.AllowList(["rebind.example"], resolver=lambda host: ["127.0.0.1"])
+    decision = allow.check("http://rebind.example/sparql")
+    assert (decision.allowed, decision.reason) == (False, "resolves_inside")
+
+
+def test_unresolvable_allowlisted_name_is_refused() -> None:
+    def fail(host: str) -> list[str]:
+        raise OSError("no such host")
+
+    decision = guard.AllowList(["gone.example"], resolver=fail).check("http://gone.example/")
+    assert (decision.allowed, decision.reason) == (False, "unresolvable")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "select * { service<http://127.1/>{ ?s ?p ?o } }",
+        "SELECT * { ?s ?p ?o .SERVICE <http://2130706433/> { ?s ?p ?o } }",
+        "SELECT * { SERVICE # a comment\n <http://[::1]/> { ?s ?p ?o } }",
+        "PREFIX e: <http://0x7f000001/> SELECT * { SERVICE e:sparql { ?s ?p ?o } }",
+        "SELECT * { SERVICE ?endpoint { ?s ?p ?o } }",
+        r"SELECT * { \u0053ERVICE <http://127.0.0.1/> { ?s ?p ?o } }",
+        "BASE <http://127.0.0.1/> SELECT * { SERVICE <sparql> { ?s ?p ?o } }",
+        # a lexer would misread '<'>' as an IRI and then hide SERVICE inside a fake string; the regex does not
+        "SELECT * { ?s ?p ?o FILTER(?o<'>') SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } FILTER('x' = 'y') }",
+    ],
+)
+@pytest.mark.parametrize("allowlist", [[], ["example.org"]], ids=["empty", "example.org"])
+def test_service_queries_refused(query: str, allowlist: list[str]) -> None:
+    with pytest.raises(guard.ServiceRefused) as info:
+        guard.check_service(query, guard.AllowList(allowlist, resolver=NO_DNS), None, ns.PREFIXES)
+    assert info.value.status == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?service ?x WHERE { ?service ?p ?x }",
+        'SELECT * { ?s rdfs:label "Service" }',
+        "SELECT * { ?s a kg:ServiceType }",
+        "SELECT * { ?s ?p <http://example.org/service> }",
+    ],
+)
+def test_service_words_that_are_not_service_clauses_pass(query: str) -> None:
+    guard.check_service(query, guard.AllowList([]), None, ns.PREFIXES)
+
+
+def test_allowlisted_service_passes() -> None:
+    allow = guard.AllowList(["example.org"], resolver=NO_DNS)
+    guard.check_service(
+        "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", allow, None, ns.PREFIXES
+    )
+
+
+def test_service_text_the_parser_does_not_see_is_refused() -> None:
+    allow = guard.AllowList(["example.org"], resolver=NO_DNS)
+    query = 'SELECT * { ?s ?p "service <http://example.org/> {" }'
+    with pytest.raises(guard.ServiceRefused, match="cannot be verified"):
+        guard.check_service(query, allow, None, ns.PREFIXES)
+
+
+@pytest.mark.parametrize(
+    "iri", ["http://127.0.0.1/data.ttl", "file:///etc/passwd", "http://example.org/x.ttl"]
+)
+def test_load_refused_by_default(iri: str) -> None:
+    with pytest.raises(guard.LoadRefused):
+        guard.check_load(iri, guard.AllowList([]))
