@@ -207,3 +207,172 @@ def _static_plugins() -> dict[str, PluginCapabilities]:
 
 
 DEFAULT_FACTS = StaticFacts()
+
+
+# ---------------------------------------------------------------------------------------------- the graph
+
+
+def _value(term: Any) -> str:
+    return getattr(term, "value", str(term))
+
+
+class GraphFacts:
+    """Facts read from the knowledge graph with ``queries/simulation/*.rq`` (bound variables), cached per instance.
+
+    A question the graph cannot answer falls back to the StaticFacts value and is listed in ``missing``; the
+    answers then say ``source == "graph+static"``.
+    """
+
+    def __init__(self, kg: Any, fallback: StaticFacts | None = None) -> None:
+        self.kg = kg
+        self.fallback = fallback or DEFAULT_FACTS
+        self.missing: list[str] = []
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def source(self) -> str:
+        """ "graph", or "graph+static" when some answer came from the fallback."""
+        return "graph+static" if self.missing else "graph"
+
+    def _select(self, name: str, bindings: dict[str, str]) -> list[dict[str, Any]]:
+        result = self.kg.query_file(f"simulation/{name}", bindings=bindings)
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            rows.append({n: solution[n] for n in names if solution[n] is not None})
+        return rows
+
+    def _missing(self, what: str) -> None:
+        if what not in self.missing:
+            self.missing.append(what)
+
+    @staticmethod
+    def _section_fact(s: str, p: str, o: str, row: dict[str, Any], **kw: Any) -> Fact:
+        graph = _value(row["graph"]) if "graph" in row else None
+        section = graph if graph and graph.startswith(ns.SECTION) else None
+        return Fact(s, p, o, section or graph, _value(row["heading"]) if "heading" in row else None, **kw)
+
+    def hpa_sync_period_seconds(self) -> tuple[int, Fact | None]:
+        if "sync" not in self._cache:
+            hpa = KR + "HorizontalPodAutoscaler"
+            rows = self._select("hpa-sync-period.rq", {"hpa": hpa})
+            rows.sort(key=lambda r: not _value(r.get("graph", "")).startswith(ns.SECTION))
+            if rows:
+                seconds = int(_value(rows[0]["seconds"]))
+                fact = self._section_fact(hpa, KG + "metricCheckPeriodSeconds", str(seconds), rows[0])
+                self._cache["sync"] = (seconds, fact)
+            else:
+                self._missing("kr:HorizontalPodAutoscaler kg:metricCheckPeriodSeconds")
+                self._cache["sync"] = self.fallback.hpa_sync_period_seconds()
+        return self._cache["sync"]
+
+    def _scale_targets(self) -> tuple[dict[str, Fact], dict[str, Fact]]:
+        if "targets" not in self._cache:
+            hpa = KR + "HorizontalPodAutoscaler"
+            positive: dict[str, Fact] = {}
+            negative: dict[str, Fact] = {}
+            rows = self._select("hpa-scale-targets.rq", {"autoscaler": hpa})
+            rows.sort(key=lambda r: not _value(r.get("graph", "")).startswith(ns.SECTION))
+            for row in rows:
+                kind_iri = _value(row["kind"])
+                if not kind_iri.startswith(KR):
+                    continue
+                kind = kind_iri[len(KR) :]
+                is_positive = _value(row["positive"]) in ("true", "1")
+                target = positive if is_positive else negative
+                if kind not in target:
+                    target[kind] = self._section_fact(
+                        hpa, KG + "canScale", kind_iri, row, negative=not is_positive
+                    )
+            if not positive and not negative:
+                self._missing("kr:HorizontalPodAutoscaler kg:canScale")
+                positive, negative = self.fallback.hpa_scalable_kinds(), self.fallback.hpa_unscalable_kinds()
+            self._cache["targets"] = (positive, negative)
+        return self._cache["targets"]
+
+    def hpa_scalable_kinds(self) -> dict[str, Fact]:
+        return self._scale_targets()[0]
+
+    def hpa_unscalable_kinds(self) -> dict[str, Fact]:
+        return self._scale_targets()[1]
+
+    def plugin_capabilities(self, plugin: str) -> PluginCapabilities | None:
+        key = f"plugin:{plugin}"
+        if key in self._cache:
+            return self._cache[key]
+        iri = KR + plugin
+        rows = self._select("plugin-capabilities.rq", {"plugin": iri})
+        cells = {
+            (_value(r["capability"]), _value(r["level"])): r
+            for r in self._select("plugin-cells.rq", {"plugin": iri})
+        }
+        if not rows and not cells:
+            self._cache[key] = None
+            return None
+        label = next((_value(r["label"]) for r in rows if "label" in r), None)
+        modes: dict[str, tuple[str, Fact | None]] = {}
+        reclaim: dict[str, Fact] = {}
+        expansion, expansion_fact = None, None
+        level_of = {
+            KG + "supportsAccessMode": ("supported", KG + "Supported"),
+            KG + "lacksAccessMode": ("lacks", KG + "NotSupported"),
+            KG + "accessModeDependsOnDriver": ("depends", KG + "DependsOnDriver"),
+        }
+        for row in rows:
+            predicate, value = _value(row["predicate"]), _value(row["value"])
+            if predicate in level_of:
+                mode = value[len(KR) :] if value.startswith(KR) else value
+                if mode in modes:
+                    continue
+                level, support_iri = level_of[predicate]
+                cell = cells.get((value, support_iri))
+                fact = self._section_fact(
+                    iri,
+                    predicate,
+                    value,
+                    cell or row,
+                    evidence=_value(cell["rowText"]) if cell and "rowText" in cell else None,
+                )
+                modes[mode] = (level, fact)
+            elif predicate == KG + "supportsVolumeExpansion" and expansion is None:
+                expansion = value in ("true", "1")
+                cell = next((c for (cap, _), c in cells.items() if cap == KR + "volume-expansion"), None)
+                expansion_fact = self._section_fact(
+                    iri,
+                    predicate,
+                    str(expansion).lower(),
+                    cell or row,
+                    evidence=_value(cell["rowText"]) if cell and "rowText" in cell else None,
+                )
+            elif predicate == KG + "supportsReclaimPolicy":
+                policy = value[len(KR) :] if value.startswith(KR) else value
+                reclaim.setdefault(policy, self._section_fact(iri, predicate, value, row))
+        caps = PluginCapabilities(plugin, label, modes, expansion, expansion_fact, reclaim)
+        self._cache[key] = caps
+        return caps
+
+    def nodeport_range(self) -> tuple[int, int, Fact | None]:
+        if "nodeport" not in self._cache:
+            node_port = KR + "NodePort"
+            rows = self._select("nodeport-range.rq", {"serviceType": node_port})
+            rows.sort(key=lambda r: not _value(r.get("graph", "")).startswith(ns.SECTION))
+            if rows:
+                start, end = int(_value(rows[0]["start"])), int(_value(rows[0]["end"]))
+                fact = self._section_fact(node_port, KG + "portRange", f"{start}-{end}", rows[0])
+                self._cache["nodeport"] = (start, end, fact)
+            else:
+                self._missing("kr:NodePort kg:portRangeStart/kg:portRangeEnd")
+                self._cache["nodeport"] = self.fallback.nodeport_range()
+        return self._cache["nodeport"]
+
+
+_GRAPH_FACTS: dict[int, GraphFacts] = {}
+
+
+def facts_for(kg: Any) -> GraphFacts:
+    """The (cached) GraphFacts of a knowledge graph object."""
+    found = _GRAPH_FACTS.get(id(kg))
+    if found is None or found.kg is not kg:
+        found = GraphFacts(kg)
+        _GRAPH_FACTS[id(kg)] = found
+    return found

@@ -1,0 +1,163 @@
+"""The simulation blueprint: JSON/YAML endpoints under /api/simulate/ and two pages (/simulate/hpa, /simulate/pv).
+
+Bodies are JSON (application/json) or YAML (application/yaml, text/yaml); anything else is a 415 and a body that
+is not an object a 400. Simulation errors carry their own status (422 for manifests the API server would refuse)
+and become ``{"error": {"code", "message"}}``. The graph comes from ``current_app.extensions["kubekg"]`` (set by
+``create_app``) or ``kubekg.graph.load_graph()``; the domain code lives in :mod:`kubekg.simulation.api`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from kubekg.simulation import api, cronjob, daemonset, deployment, examples, job, nodeport, svg
+from kubekg.simulation.errors import InvalidBody, SimulationError, UnsupportedMediaType
+from kubekg.simulation.facts import DEFAULT_FACTS, Facts, facts_for
+from kubekg.simulation.pv import scenario as pv_scenario
+
+log = logging.getLogger("kubekg.web.simulate")
+
+bp = Blueprint(
+    "simulate",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/simulate/static",
+)
+
+JSON_TYPES = ("application/json",)
+YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml")
+MAX_BODY = 4 * 1024 * 1024
+
+
+def _facts() -> Facts:
+    """GraphFacts over the app's knowledge graph (or the process-wide one); static facts if it cannot load."""
+    kg = current_app.extensions.get("kubekg")
+    if kg is None:
+        try:
+            from kubekg.graph import load_graph
+
+            kg = load_graph()
+        except Exception as exc:  # the simulators still answer with the document's values
+            log.warning("knowledge graph unavailable for simulation facts: %s", exc)
+            return DEFAULT_FACTS
+    if not hasattr(kg, "query_file"):
+        return DEFAULT_FACTS
+    return facts_for(kg)
+
+
+def decode_body() -> Any:
+    """The request body decoded by Content-Type (JSON or YAML); 415 for other types, 400 for bad syntax."""
+    mimetype = (request.mimetype or "").lower()
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY:
+        raise InvalidBody(f"the request body is larger than {MAX_BODY} bytes")
+    if mimetype in JSON_TYPES or mimetype.endswith("+json"):
+        if not raw.strip():
+            raise InvalidBody("the request body is empty; send a JSON object")
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidBody(f"the request body is not valid JSON: {exc}") from exc
+    if mimetype in YAML_TYPES:
+        return load_yaml(raw)
+    raise UnsupportedMediaType(
+        f"Content-Type {request.mimetype or '(none)'!r} is not supported; send application/json or application/yaml"
+    )
+
+
+def load_yaml(raw: bytes | str) -> Any:
+    """YAML (one document) with safe_load; a syntax error is a 400."""
+    if not (raw.strip() if isinstance(raw, str) else raw.strip()):
+        raise InvalidBody("the request body is empty; send a YAML mapping")
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise InvalidBody(f"the request body is not valid YAML: {exc}") from exc
+
+
+@bp.errorhandler(SimulationError)
+def _simulation_error(exc: SimulationError) -> Response:
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.details:
+        error["details"] = exc.details
+    response = jsonify({"error": error})
+    response.status_code = exc.status
+    return response
+
+
+def _endpoint(runner: Callable[[Any, Facts], dict]) -> Callable[[], Response]:
+    def view() -> Response:
+        body = decode_body()
+        try:
+            return jsonify(runner(body, _facts()))
+        except RecursionError as exc:
+            raise InvalidBody("the request body is nested too deeply") from exc
+
+    view.__name__ = runner.__name__
+    view.__doc__ = runner.__doc__
+    return view
+
+
+ROUTES: dict[str, Callable[[Any, Facts], dict]] = {
+    "/api/simulate/hpa/reconcile": api.run_hpa_reconcile,
+    "/api/simulate/hpa/timeline": api.run_hpa_timeline,
+    "/api/simulate/pv/bind": api.run_pv_bind,
+    "/api/simulate/pv/sync-volume": api.run_pv_sync_volume,
+    "/api/simulate/pv/scenario": pv_scenario.run,
+    "/api/simulate/daemonset": daemonset.run,
+    "/api/simulate/job": job.run,
+    "/api/simulate/cronjob": cronjob.run,
+    "/api/simulate/deployment": deployment.run,
+    "/api/simulate/nodeport": nodeport.run,
+}
+for _path, _runner in ROUTES.items():
+    _name = _path.removeprefix("/api/simulate/").replace("/", "_").replace("-", "_")
+    bp.add_url_rule(_path, _name, _endpoint(_runner), methods=["POST"])
+
+
+# ---------------------------------------------------------------------------------------------- pages
+
+
+def _page(kind: str) -> Response:
+    presets = examples.PAGE_PRESETS[kind]
+    preset = request.values.get("preset") or next(iter(presets))
+    if preset not in presets:
+        preset = next(iter(presets))
+    text = request.form.get("body", "") if request.method == "POST" else examples.preset_yaml(kind, preset)
+    runner = api.run_hpa_timeline if kind == "hpa" else pv_scenario.run
+    result, error, chart = None, None, None
+    try:
+        result = runner(load_yaml(text), _facts())
+        chart = svg.hpa_chart(result["rows"]) if kind == "hpa" else svg.pv_state_chart(result)
+    except SimulationError as exc:
+        error = {"code": exc.code, "message": exc.message}
+    html = render_template(
+        f"simulate_{kind}.html",
+        body=text,
+        presets=list(presets),
+        preset=preset,
+        result=result,
+        error=error,
+        chart=chart,
+        worked=examples.worked_examples() if kind == "hpa" else None,
+    )
+    return Response(html, status=422 if error and request.method == "POST" else 200, mimetype="text/html")
+
+
+@bp.route("/simulate/hpa", methods=["GET", "POST"])
+def hpa_page() -> Response:
+    """The HPA timeline page: a YAML form with the document's examples and a server-drawn SVG chart."""
+    return _page("hpa")
+
+
+@bp.route("/simulate/pv", methods=["GET", "POST"])
+def pv_page() -> Response:
+    """The PV scenario page: a YAML form and a state timeline of volumes and claims."""
+    return _page("pv")
