@@ -52,6 +52,8 @@ class Reply:
 class LiveServer:
     """One ``kubekg serve`` subprocess; ``settings`` are KUBEKG_* values (names without the prefix)."""
 
+    command: tuple[str, ...] = (sys.executable, "-m", "kubekg.cli", "serve")
+
     def __init__(self, settings: Mapping[str, Any] | None = None, log_path: Path | None = None) -> None:
         self.settings = {k.upper(): str(v) for k, v in (settings or {}).items()}
         self.log_path = log_path
@@ -73,7 +75,7 @@ class LiveServer:
         env.setdefault("KUBEKG_LOG_LEVEL", "WARNING")
         self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kubekg.cli", "serve"],
+            list(self.command),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=self._log,
@@ -82,6 +84,7 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._close_log()
                 raise RuntimeError(f"kubekg serve exited with {self.process.returncode}: {self.log_tail()}")
             try:
                 if self.request("GET", "/healthz", timeout=1.0).status == 200:
@@ -141,12 +144,12 @@ class LiveServer:
             return set()
         return {int(p) for p in out.split()}
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """Graceful stop (SIGTERM to the master), SIGKILL to the group if it lingers."""
+    def stop(self, timeout: float = 15.0, *, graceful: bool = True) -> None:
+        """Stop: SIGTERM (graceful) or SIGQUIT (gunicorn's quick shutdown) to the master; SIGKILL if it lingers."""
         if self.process is None:
             return
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGTERM if graceful else signal.SIGQUIT)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
