@@ -185,9 +185,9 @@ def store_backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api_app(store_backend: str, kg: KnowledgeGraph, request: pytest.FixtureRequest) -> Flask:
-    """The app backed by ``store_backend`` (the oxigraph one reads through ``kubekg.graph.remote``)."""
+    """The app backed by ``store_backend``, one per session (the oxigraph one reads through ``kubekg.graph.remote``)."""
     if store_backend == "embedded":
         return create_app({"TESTING": True, "GRAPH": kg})
     if importlib.util.find_spec("kubekg.graph.remote") is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kubekg import ns
 
@@ -259,6 +261,8 @@ LONG = "x" * 201
         ("/api/explain?s=kr:etcd&p=kg:accessesDirectly", 400, "missing_parameter"),
         ("/api/explain?s=nosuchprefix:x&p=kg:accessesDirectly&o=kr:etcd", 400, "invalid_parameter"),
         ("/api/explain?s=kr:kubelet&p=kg:accessesDirectly&o=kr:etcd", 404, "not_found"),
+        ("/api/explain?s=_:b1&p=_:b1&o=_:b1", 400, "invalid_parameter"),
+        ('/api/explain?s=kr:etcd&p="lit"&o=kr:etcd', 400, "invalid_parameter"),
         ("/api/nothing-here", 404, "not_found"),
     ],
 )
@@ -269,3 +273,32 @@ def test_client_mistakes_get_4xx_and_the_error_shape(api_client, url, status, co
 @pytest.mark.parametrize("url", ["/api/search?q=etcd", "/api/errata", "/api/graphs", "/api/entities/etcd"])
 def test_wrong_method_is_405(api_client, url):
     _error(api_client.delete(url), 405, "method_not_allowed")
+
+
+# ------------------------------------------------------------------------------------------------ robustness
+def test_a_remote_store_that_is_down_gives_503_not_500(free_port):
+    from kubekg.web import create_app
+
+    client = create_app({"TESTING": True, "STORE": f"http://127.0.0.1:{free_port}/query"}).test_client()
+    for url in ("/api/entities/etcd", "/api/search?q=etcd", "/api/errata", "/api/graphs"):
+        _error(client.get(url), 503, "store_unavailable")
+    body = _error(client.get("/readyz"), 503, "not_ready")
+    assert body["store"] == "remote"
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=60)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entity=TEXT, q=TEXT, s=TEXT, p=TEXT, o=TEXT, limit=st.one_of(st.none(), TEXT, st.integers()))
+def test_any_input_gets_a_response_or_a_4xx_never_a_crash(client, entity, q, s, p, o, limit):
+    requests = [
+        ("/api/entities/" + quote(entity, safe=""), None),
+        ("/api/search", {"q": q, **({} if limit is None else {"limit": str(limit)})}),
+        ("/api/explain", {"s": s, "p": p, "o": o}),
+    ]
+    for url, args in requests:
+        response = client.get(url, query_string=args)
+        assert response.status_code < 500, (url, args)
+        if response.status_code >= 400:
+            assert response.get_json()["error"]["code"]

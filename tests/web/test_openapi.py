@@ -13,6 +13,91 @@ from jsonschema.exceptions import ValidationError
 
 from kubekg.web.openapi import build_spec
 
+SCENARIOS = ("hpa/timeline", "pv/scenario", "daemonset", "job", "cronjob", "deployment", "nodeport")
+NOW = "2024-01-01T01:00:00Z"
+START = "2024-01-01T00:00:00Z"
+
+
+def _hpa(kind: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": "web"},
+            "minReplicas": 1,
+            "maxReplicas": 10,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}},
+                }
+            ],
+        },
+    }
+
+
+def _pod(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default", "creationTimestamp": START},
+        "spec": {"containers": [{"name": "app", "resources": {"requests": {"cpu": "200m"}}}]},
+        "status": {
+            "phase": "Running",
+            "startTime": START,
+            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": START}],
+        },
+    }
+
+
+def _pod_metrics(name: str, cpu: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "kind": "PodMetrics",
+        "metadata": {"name": name, "namespace": "default"},
+        "timestamp": NOW,
+        "window": "30s",
+        "containers": [{"name": "app", "usage": {"cpu": cpu}}],
+    }
+
+
+# the document's worked example: 2 pods averaging 300m, requests 200m, target 50% -> 6 replicas
+HPA_RECONCILE = {
+    "hpa": _hpa("Deployment"),
+    "scale": {"spec": {"replicas": 2}, "status": {"replicas": 2}},
+    "pods": [_pod("web-1"), _pod("web-2")],
+    "podMetrics": [_pod_metrics("web-1", "300m"), _pod_metrics("web-2", "300m")],
+    "now": NOW,
+}
+PV_BIND = {
+    "persistentVolumes": [
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": "pv-nfs"},
+            "spec": {
+                "capacity": {"storage": "10Gi"},
+                "accessModes": ["ReadWriteMany"],
+                "nfs": {"server": "nfs.example", "path": "/exports"},
+                "persistentVolumeReclaimPolicy": "Retain",
+            },
+            "status": {"phase": "Available"},
+        }
+    ],
+    "claim": {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data", "namespace": "default"},
+        "spec": {
+            "accessModes": ["ReadWriteMany"],
+            "resources": {"requests": {"storage": "5Gi"}},
+            "storageClassName": "",
+        },
+    },
+    "storageClasses": [],
+}
+
 # Real requests per documented operation: (method, path, query or JSON body, expected status).
 # Operations of other blueprints (ask, simulate) are exercised when their routes exist.
 EXAMPLES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None, int]]] = {
@@ -50,14 +135,19 @@ EXAMPLES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None, int]]] = 
         ("/api/ask", {"question": ""}, 400),
     ],
     ("post", "/api/simulate/hpa/reconcile"): [
+        ("/api/simulate/hpa/reconcile", HPA_RECONCILE, 200),
+        ("/api/simulate/hpa/reconcile", {**HPA_RECONCILE, "hpa": _hpa("DaemonSet")}, 422),
         ("/api/simulate/hpa/reconcile", {"hpa": "not an object"}, 400),
+        ("/api/simulate/hpa/reconcile", [], 400),
     ],
     ("post", "/api/simulate/pv/bind"): [
+        ("/api/simulate/pv/bind", PV_BIND, 200),
         ("/api/simulate/pv/bind", {"claim": "not an object"}, 400),
     ],
     ("post", "/api/simulate/pv/sync-volume"): [
         ("/api/simulate/pv/sync-volume", {"persistentVolume": "not an object"}, 400),
     ],
+    **{("post", f"/api/simulate/{name}"): [(f"/api/simulate/{name}", [], 400)] for name in SCENARIOS},
 }
 
 

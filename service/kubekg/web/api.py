@@ -79,6 +79,10 @@ def explain() -> Response:
     from kubekg.graph import ExplainError
 
     s, p, o = text_arg("s"), text_arg("p"), text_arg("o")
+    if p.startswith("_:") or p.startswith('"'):
+        raise InvalidParameter(
+            f"parameter p must be an IRI or a prefixed name such as kg:accessesDirectly, not {p!r}"
+        )
     try:
         explanation = get_graph().explain(s, p, o)
     except ExplainError as exc:

@@ -255,6 +255,11 @@ SCHEMAS: dict[str, Any] = {
         required=["persistentVolume"],
         closed=False,
     ),
+    "SimulationRequest": {
+        "type": "object",
+        "description": "A scenario: Kubernetes objects and timed actions",
+    },
+    "SimulationResponse": {"type": "object", "description": "The scenario's timeline and final state"},
     "PvSyncResponse": _obj(
         {
             "persistentVolume": {"type": ["object", "null"]},
@@ -417,60 +422,6 @@ OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
             },
         },
     ),
-    "/api/simulate/hpa/reconcile": (
-        "/api/simulate/hpa/reconcile",
-        {
-            "post": {
-                "operationId": "simulateHpaReconcile",
-                "tags": ["simulation"],
-                "summary": "One HPA reconcile as kube-controller-manager does it",
-                "requestBody": _body("HpaReconcileRequest"),
-                "responses": {
-                    "200": _ok("HpaReconcileResponse"),
-                    "400": _error("Malformed objects"),
-                    "413": _error("Body too large"),
-                    "415": _error("Not JSON or YAML"),
-                    "422": _error("Well-formed but not allowed (e.g. an HPA targeting a DaemonSet)"),
-                },
-            }
-        },
-    ),
-    "/api/simulate/pv/bind": (
-        "/api/simulate/pv/bind",
-        {
-            "post": {
-                "operationId": "simulatePvBind",
-                "tags": ["simulation"],
-                "summary": "Which PersistentVolume the PV controller binds a claim to",
-                "requestBody": _body("PvBindRequest"),
-                "responses": {
-                    "200": _ok("PvBindResponse"),
-                    "400": _error("Malformed objects"),
-                    "413": _error("Body too large"),
-                    "415": _error("Not JSON or YAML"),
-                    "422": _error("Well-formed but not allowed"),
-                },
-            }
-        },
-    ),
-    "/api/simulate/pv/sync-volume": (
-        "/api/simulate/pv/sync-volume",
-        {
-            "post": {
-                "operationId": "simulatePvSyncVolume",
-                "tags": ["simulation"],
-                "summary": "The PV controller's volume sync (reclaim included) run n times",
-                "requestBody": _body("PvSyncRequest"),
-                "responses": {
-                    "200": _ok("PvSyncResponse"),
-                    "400": _error("Malformed objects"),
-                    "413": _error("Body too large"),
-                    "415": _error("Not JSON or YAML"),
-                    "422": _error("Well-formed but not allowed"),
-                },
-            }
-        },
-    ),
     "/healthz": (
         "/healthz",
         {
@@ -500,6 +451,94 @@ OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
 }
+
+SIMULATION_ERRORS = {
+    "400": _error("Malformed body or objects (not an object, bad quantity, min > max, unknown kind...)"),
+    "413": _error("Body too large"),
+    "415": _error("Not JSON or YAML"),
+    "422": _error(
+        "Well-formed objects the API server or the graph would refuse (e.g. an HPA targeting a DaemonSet)"
+    ),
+}
+# path -> (operationId, summary, request schema, response schema); bodies are JSON or YAML
+SIMULATIONS: dict[str, tuple[str, str, str, str]] = {
+    "/api/simulate/hpa/reconcile": (
+        "simulateHpaReconcile",
+        "One HPA reconcile as kube-controller-manager does it",
+        "HpaReconcileRequest",
+        "HpaReconcileResponse",
+    ),
+    "/api/simulate/hpa/timeline": (
+        "simulateHpaTimeline",
+        "An HPA over time: a load profile, pod start-up delay -> replicas, utilization and reason at every sync",
+        "SimulationRequest",
+        "SimulationResponse",
+    ),
+    "/api/simulate/pv/bind": (
+        "simulatePvBind",
+        "Which PersistentVolume the PV controller binds a claim to",
+        "PvBindRequest",
+        "PvBindResponse",
+    ),
+    "/api/simulate/pv/sync-volume": (
+        "simulatePvSyncVolume",
+        "The PV controller's volume sync (reclaim included) run n times",
+        "PvSyncRequest",
+        "PvSyncResponse",
+    ),
+    "/api/simulate/pv/scenario": (
+        "simulatePvScenario",
+        "Timed actions on PVs, claims, classes and pods -> phases and events after each step",
+        "SimulationRequest",
+        "SimulationResponse",
+    ),
+    "/api/simulate/daemonset": (
+        "simulateDaemonSet",
+        "A DaemonSet as nodes join and leave",
+        "SimulationRequest",
+        "SimulationResponse",
+    ),
+    "/api/simulate/job": (
+        "simulateJob",
+        "A Job retrying failed pods within backoffLimit",
+        "SimulationRequest",
+        "SimulationResponse",
+    ),
+    "/api/simulate/cronjob": (
+        "simulateCronJob",
+        "A CronJob creating Jobs on its schedule over a time window",
+        "SimulationRequest",
+        "SimulationResponse",
+    ),
+    "/api/simulate/deployment": (
+        "simulateDeployment",
+        "A Deployment rolling update (maxSurge/maxUnavailable) and rollback",
+        "SimulationRequest",
+        "SimulationResponse",
+    ),
+    "/api/simulate/nodeport": (
+        "simulateNodePort",
+        "NodePort allocation within the service node port range",
+        "SimulationRequest",
+        "SimulationResponse",
+    ),
+}
+for _path, (_op_id, _summary, _req, _resp) in SIMULATIONS.items():
+    OPERATIONS[_path] = (
+        _path,
+        {
+            "post": {
+                "operationId": _op_id,
+                "tags": ["simulation"],
+                "summary": _summary,
+                "requestBody": {
+                    "required": True,
+                    "content": {JSON: {"schema": _ref(_req)}, "application/yaml": {"schema": _ref(_req)}},
+                },
+                "responses": {"200": _ok(_resp), **SIMULATION_ERRORS},
+            }
+        },
+    )
 
 # Extra operations other blueprints may publish: path -> (rule, operations), added with ``register_operations``.
 EXTRA_OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {}

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from kubekg.errors import KubeKGError
 from kubekg.web import error_response, get_graph
 from kubekg.web.metrics import exposition
 
@@ -45,7 +46,12 @@ def readiness(kg: Any) -> tuple[bool, str, dict[str, Any]]:
                 kg.ask(READY_ASK)
         except Exception as exc:  # any failure of the remote store means not ready, with its message
             log.warning("readiness: remote store does not answer: %s", exc)
-            return False, f"the remote SPARQL store does not answer: {exc}", facts
+            reason = (
+                exc.message
+                if isinstance(exc, KubeKGError)
+                else f"the remote SPARQL store does not answer: {exc}"
+            )
+            return False, reason, facts
         facts["store_latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return True, "ready", facts
 

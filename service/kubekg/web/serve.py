@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from typing import Any
 
 from kubekg.config import Config
@@ -160,6 +161,20 @@ def prepare_metrics_dir() -> str:
     return directory
 
 
+def warm_up(app: Any) -> None:
+    """Build the lazy look-up tables in the master, so every forked worker shares them (copy-on-write)."""
+    from kubekg.web import entities
+
+    kg = app.extensions["kubekg"]
+    if getattr(getattr(kg, "backend", None), "name", "embedded") != "embedded":
+        return  # a remote store may be down at start-up; the tables are built on first use
+    started = time.perf_counter()
+    entities.search_index(kg)
+    if hasattr(kg, "find"):
+        kg.find("etcd")  # graph-core's label table and index
+    log.info("look-up tables built in %.2f s", time.perf_counter() - started)
+
+
 def serve(config: Config) -> int:
     """Build the app in this (master) process, then run gunicorn; returns an exit status on start-up failure."""
     prepare_metrics_dir()
@@ -176,6 +191,7 @@ def serve(config: Config) -> int:
     except (OntologyLoadError, RuleError, ReasoningError, OSError, ValueError, RuntimeError) as exc:
         print(f"kubekg serve: cannot start: {exc}", file=sys.stderr)
         return 1
+    warm_up(app)
     log.info(
         "starting kubekg on %s:%d (%d workers x %d threads, store %s)",
         config.HOST,
