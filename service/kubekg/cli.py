@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-PLUGIN_MODULES = ("kubekg.web.cli", "kubekg.qa.cli", "kubekg.simulation.cli")
+PLUGIN_MODULES = ("kubekg.web.cli", "kubekg.qa.cli", "kubekg.simulation.cli", "kubekg.mcp.cli")
 EXIT_USAGE = 2
 
 
@@ -279,7 +279,7 @@ def check_passed(report: dict) -> bool:
 
 
 def _render_check(r: dict) -> str:
-    from kubekg.graph.terms import compact
+    from kubekg.graph.terms import compact, graph_name
 
     c, s, cov = r["consistency"], r["shacl"], r["coverage"]
     out = []
@@ -319,7 +319,7 @@ def _render_check(r: dict) -> str:
         out.append(f"      correction:    {corr}")
     out.append(f"triples:       {r['total_triples']} in {len(r['triples'])} graphs")
     for g, n in r["triples"].items():
-        out.append(f"  {n:>7}  {compact(g)}")
+        out.append(f"  {n:>7}  {graph_name(g)}")
     cold = r["cold_reasoning_seconds"]
     out.append(
         f"load time:     {r['load_seconds']} s ({'from cache' if r['cache_hit'] else 'parsed and reasoned'}); "

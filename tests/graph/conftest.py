@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kubekg import paths
-from kubekg.graph import build_graph
+from kubekg.graph import build_graph, load_graph
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -46,6 +46,7 @@ def fixture_kg(fixture_queries: Path, session_cache: Path):
 
 
 @pytest.fixture(scope="session")
-def real_kg(session_cache: Path):
-    """The real ontology under ontology/, reasoned with every rule in queries/rules/."""
-    return build_graph(paths.ontology_dir(), paths.queries_dir(), session_cache)
+def real_kg():
+    """The real ontology under ontology/, reasoned with every rule in queries/rules/ (the process-wide graph, with
+    the default cache, so HermiT's verdict and the owlrl comparison are computed once per ontology version)."""
+    return load_graph()

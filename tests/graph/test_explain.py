@@ -80,3 +80,22 @@ def test_unknown_subject_is_a_clear_error(fixture_kg) -> None:
         fixture_kg.explain("no such thing", "kg:supportsAccessMode", "RWX")
     with pytest.raises(ExplainError, match="unknownprefix"):
         fixture_kg.explain("kr:azureFile", "unknownprefix:x y", "RWX")
+
+
+def test_real_rwx_answers_explain_down_to_the_vendor_row(real_kg) -> None:
+    rows = real_kg.select("SELECT ?p WHERE { ?p kg:supportsAccessMode kr:ReadWriteMany }")
+    assert rows, "no plugin supports RWX in the real graph"
+    for row in rows:
+        exp = real_kg.explain(row["p"], "kg:supportsAccessMode", "kr:ReadWriteMany")
+        assert exp.status == "inferred" and exp.rule.startswith("dom-"), exp.render()
+        assert real_kg.explain(row["p"], "kg:supportsAccessMode", "kr:ReadWriteMany").rule_comment
+        leaf_rows = {r.iri: r.text for leaf in exp.asserted_leaves() for r in leaf.rows}
+        vendor_rows = [
+            iri
+            for iri, text in leaf_rows.items()
+            if text
+            and text.count("|") == 6
+            and real_kg.ask("ASK { ?r kg:represents ?p }", {"r": iri, "p": row["p"]})
+        ]
+        assert vendor_rows, f"{row['p']}: no vendor-table row representing the plugin among {leaf_rows}"
+        assert all(leaf.sections or leaf.graphs for leaf in exp.asserted_leaves())

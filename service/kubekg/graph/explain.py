@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kubekg import ns
-from kubekg.graph.terms import Term, TermError, compact, display, parse_term
+from kubekg.graph.terms import Term, TermError, compact, display, graph_name, parse_term
 
 if TYPE_CHECKING:
     from kubekg.graph.kg import KnowledgeGraph
@@ -106,7 +106,7 @@ class Explanation:
                 f"{compact(s.iri)} ({s.heading_path})" if s.heading_path else compact(s.iri)
                 for s in self.sections
             ]
-            others = [compact(g) for g in self.graphs if not g.startswith(ns.SECTION)]
+            others = [graph_name(g) for g in self.graphs if not g.startswith(ns.SECTION)]
             lines.append(f"{detail}  asserted in " + ", ".join(where + others))
             for row in self.rows:
                 lines.append(

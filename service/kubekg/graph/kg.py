@@ -22,6 +22,7 @@ from kubekg.graph.terms import Term, compact, display, from_nt, parse_term, to_t
 log = logging.getLogger(__name__)
 
 RDF_TYPE = ns.PREFIXES["rdf"] + "type"
+RDF_FIRST = ns.PREFIXES["rdf"] + "first"
 RDFS_LABEL = ns.PREFIXES["rdfs"] + "label"
 ALT_LABEL = ns.PREFIXES["skos"] + "altLabel"
 DEFINITION = ns.PREFIXES["skos"] + "definition"
@@ -357,8 +358,8 @@ class KnowledgeGraph:
                 if o.language in definitions and definitions[o.language] is None:
                     definitions[o.language] = o.value
                 continue
-            if p.value in _ANNOTATIONS:
-                continue
+            if p.value in _ANNOTATIONS or (p.value == RDF_TYPE and isinstance(o, ox.BlankNode)):
+                continue  # annotations are reported apart; anonymous restriction classes are noise here
             key = (str(p), str(o))
             entry = outgoing.get(key)
             if entry is None:
@@ -366,6 +367,8 @@ class KnowledgeGraph:
             entry["graphs"].append(g.value)
         incoming: dict[tuple[str, str], dict] = {}
         for q in self.store.quads_for_pattern(None, None, node, None):
+            if q.predicate.value == RDF_FIRST:
+                continue  # list plumbing (owl:oneOf, owl:distinctMembers ...)
             key = (str(q.subject), str(q.predicate))
             entry = incoming.get(key)
             if entry is None:

@@ -54,27 +54,32 @@ def ignored_files(ontology_dir: Path) -> list[str]:
     return out
 
 
+def _load_error(path: Path, exc: Exception) -> OntologyLoadError:
+    if isinstance(exc, SyntaxError):
+        detail = exc.msg if isinstance(exc.msg, str) else str(exc)
+        return OntologyLoadError(path, exc.lineno, exc.offset, detail)
+    return OntologyLoadError(path, None, None, str(exc))
+
+
 def parse_file(path: Path) -> list[ox.Triple]:
     """Parse one Turtle file, raising OntologyLoadError with the file and line on a syntax error."""
     try:
         return [q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)]
-    except SyntaxError as exc:
-        detail = exc.msg if isinstance(exc.msg, str) else str(exc)
-        raise OntologyLoadError(path, exc.lineno, exc.offset, detail) from exc
-    except (OSError, ValueError) as exc:
-        raise OntologyLoadError(path, None, None, str(exc)) from exc
+    except (SyntaxError, OSError, ValueError) as exc:
+        raise _load_error(path, exc) from exc
 
 
 def load_into(store: ox.Store, ontology_dir: Path) -> LoadReport:
-    """Parse every ontology file and add its triples to its named graph (all files parse before any is added)."""
+    """Load every ontology file into its named graph (parsed in Rust straight into the store; blank nodes are
+    renamed per load, so files never share them). Raises OntologyLoadError naming the file and line."""
     ontology_dir = Path(ontology_dir)
     if not ontology_dir.is_dir():
         raise FileNotFoundError(f"ontology directory {ontology_dir} does not exist")
     report = LoadReport(ignored=ignored_files(ontology_dir))
-    quads: list[ox.Quad] = []
     for path, graph in ontology_files(ontology_dir):
-        g = ox.NamedNode(graph)
-        quads += [ox.Quad(t.subject, t.predicate, t.object, g) for t in parse_file(path)]
+        try:
+            store.load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise _load_error(path, exc) from exc
         report.files[str(path.relative_to(ontology_dir))] = graph
-    store.extend(quads)
     return report

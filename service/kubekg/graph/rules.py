@@ -174,34 +174,39 @@ def compile_rule(path: Path) -> Rule:
     )
 
 
-def rules_digest(paths: list[Path]) -> str:
-    """A sha256 over the rule files' names and contents."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+_COMPILER = hashlib.sha256(
+    b"".join((Path(__file__).parent / name).read_bytes() for name in ("rules.py", "sparqltext.py"))
+).hexdigest()[:16]  # compiled rules are reused only by the same compiler
+
+
+def rule_digest(path: Path) -> str:
+    """A sha256 over one rule file's name and content and the compiler's source."""
+    return hashlib.sha256(f"{_COMPILER}\0{path.name}\0".encode() + path.read_bytes()).hexdigest()
 
 
 def load_rules(queries_dir: Path, cache_dir: Path | None = None) -> list[Rule]:
-    """Compile every rule file, reusing a JSON cache of compiled rules keyed by the files' digest."""
-    paths = rule_files(queries_dir)
-    cached: Path | None = None
-    if cache_dir is not None:
-        cached = Path(cache_dir) / "rules" / f"{rules_digest(paths)}.json"
-        try:
-            data = json.loads(cached.read_text(encoding="utf-8"))
-            rules = [Rule.from_json(d) for d in data]
-            if [r.id for r in rules] == [p.stem for p in paths]:
-                return [_relocate(r, p) for r, p in zip(rules, paths, strict=True)]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    rules = [compile_rule(p) for p in paths]
-    if cached is not None:
-        from kubekg.graph.cache import atomic_write
+    """Compile every rule file, reusing compiled rules cached per file (so editing one rule recompiles one)."""
+    rules = []
+    for path in rule_files(queries_dir):
+        cached = Path(cache_dir) / "rules" / f"{rule_digest(path)}.json" if cache_dir is not None else None
+        rule = _read_cached(cached, path) if cached is not None else None
+        if rule is None:
+            rule = compile_rule(path)
+            if cached is not None:
+                from kubekg.graph.cache import atomic_write
 
-        with contextlib.suppress(OSError):
-            atomic_write(cached, json.dumps([r.to_json() for r in rules], ensure_ascii=False).encode())
+                with contextlib.suppress(OSError):
+                    atomic_write(cached, json.dumps(rule.to_json(), ensure_ascii=False).encode())
+        rules.append(rule)
     return rules
+
+
+def _read_cached(cached: Path, path: Path) -> Rule | None:
+    try:
+        rule = Rule.from_json(json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return _relocate(rule, path) if rule.id == path.stem else None
 
 
 def _relocate(rule: Rule, path: Path) -> Rule:

@@ -127,3 +127,15 @@ def display(term: Term) -> str:
     if isinstance(term, ox.Literal):
         return f"{term.value}@{term.language}" if term.language else term.value
     return compact(term)
+
+
+_GRAPH_NAMES = {
+    ns.ONTOLOGY_GRAPH: "the ontology graph (TBox)",
+    ns.DOCUMENT_GRAPH: "the document graph",
+    ns.INFERRED_GRAPH: "the inferred graph",
+}
+
+
+def graph_name(iri: str) -> str:
+    """A readable name for a named graph: sections compact (``ks:pv-pvc``), the fixed graphs by role."""
+    return _GRAPH_NAMES.get(iri) or compact(iri)
