@@ -14,7 +14,9 @@ default graph and every named graph for GRAPH. Asserted-only removes the inferre
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import threading
 import time
 import traceback
@@ -30,6 +32,8 @@ from kubekg.sparql import guard, lexer, negotiate
 from kubekg.sparql.negotiate import Format
 
 GRACE = 0.1  # seconds the request thread waits past the deadline for the evaluation thread's own check
+DEMOTE_AFTER = 0.1  # seconds after which a still-running evaluation thread gets a lower CPU priority
+DEMOTED_NICE = 10  # its niceness then (Linux lets a process lower one of its own threads' priority)
 INFERRED = ox.NamedNode(ns.INFERRED_GRAPH)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -92,6 +96,9 @@ class Job:
     result: Any = None
     error: BaseException | None = None
     partial: Any = None  # a capped result, published before probing for one more row
+    native_id: int | None = None  # the evaluation thread's kernel id, for demotion
+    rows: int = 0  # rows pulled so far (a thread pulling rows runs Python code and keeps its priority)
+    demoted: bool = False
 
 
 @dataclass
@@ -112,6 +119,7 @@ def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grac
     job = Job()
 
     def target() -> None:
+        job.native_id = threading.get_native_id()
         try:
             job.result = work(deadline, job)
         except BaseException as exc:  # handed to the request thread
@@ -122,6 +130,8 @@ def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grac
 
     thread = threading.Thread(target=target, name="kubekg-sparql-eval", daemon=True)
     thread.start()
+    if not job.done.wait(min(DEMOTE_AFTER, deadline.remaining())):
+        demote(job)
     if job.done.wait(deadline.remaining() + grace):
         if job.error is not None:
             raise job.error
@@ -143,6 +153,26 @@ def _release_frames(exc: BaseException) -> None:
         seen.add(id(current))
         traceback.clear_frames(current.__traceback__)
         current = current.__cause__ or current.__context__
+
+
+def demote(job: Job) -> None:
+    """Lower the CPU priority of an evaluation stuck inside the engine, so short queries keep their latency.
+
+    Only a thread that has not produced a row yet is demoted: it runs native code without the GIL, so a lower
+    priority cannot delay other threads of the worker (a demoted thread holding the GIL would).
+    """
+    if job.native_id is None or job.rows or not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError):  # not Linux, or the thread already ended
+        os.setpriority(os.PRIO_PROCESS, job.native_id, DEMOTED_NICE)
+        job.demoted = True
+
+
+def _restore(job: Job) -> None:
+    """A demoted thread that starts pulling rows (Python code, holding the GIL) asks for its priority back."""
+    job.demoted = False
+    with contextlib.suppress(OSError, AttributeError):  # unprivileged processes may not raise priority again
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 0)
 
 
 # ---------------------------------------------------------------------------------------------------- dataset
@@ -237,6 +267,9 @@ def pull(
         iterator: Iterator = iter(raw)
         for row in iterator:
             rows.append(row)
+            job.rows += 1
+            if job.demoted:
+                _restore(job)
             if len(rows) >= max_rows:
                 break
             deadline.check()
@@ -249,6 +282,9 @@ def pull(
     iterator = iter(raw)
     for triple in iterator:
         triples.append(triple)
+        job.rows += 1
+        if job.demoted:
+            _restore(job)
         if len(triples) >= max_rows:
             break
         deadline.check()

@@ -124,10 +124,10 @@ class LiveServer:
         finally:
             conn.close()
 
-    def query(self, sparql: str, timeout: float = 30.0, **params: str) -> Reply:
-        """GET /sparql?query=...&params."""
+    def query(self, sparql: str, http_timeout: float = 30.0, **params: str) -> Reply:
+        """GET /sparql?query=...&params (a ``timeout`` param is the SPARQL timeout, not the HTTP one)."""
         qs = urllib.parse.urlencode({"query": sparql, **params})
-        return self.request("GET", f"/sparql?{qs}", timeout=timeout)
+        return self.request("GET", f"/sparql?{qs}", timeout=http_timeout)
 
     def worker_pids(self) -> set[int]:
         """PIDs of the gunicorn workers (children of the master)."""
