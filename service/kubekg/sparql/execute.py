@@ -31,7 +31,7 @@ from kubekg.errors import BadRequest, KubeKGError, QueryTimeout
 from kubekg.sparql import guard, lexer, negotiate
 from kubekg.sparql.negotiate import Format
 
-GRACE = 0.1  # seconds the request thread waits past the deadline for the evaluation thread's own check
+GRACE = 0.25  # seconds the request thread waits past the deadline for the evaluation thread's own check
 DEMOTE_AFTER = 0.1  # seconds after which a still-running evaluation thread gets a lower CPU priority
 DEMOTED_NICE = 10  # its niceness then (Linux lets a process lower one of its own threads' priority)
 INFERRED = ox.NamedNode(ns.INFERRED_GRAPH)
