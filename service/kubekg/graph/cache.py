@@ -81,7 +81,8 @@ class GraphCache:
                 raise ValueError("graph.nq does not match its checksum")
             if len(derivations) != meta["inferred"]:
                 raise ValueError("derivations.json does not match meta.json")
-            store.load(data, format=ox.RdfFormat.N_QUADS)
+            # parse + extend, not Store.load: load renames blank nodes, and derivation records name them
+            store.extend(ox.parse(data, format=ox.RdfFormat.N_QUADS))
             if len(store) != meta["quads"]:
                 raise ValueError("graph.nq does not hold the recorded number of quads")
             return derivations, meta
