@@ -115,6 +115,12 @@ def build_context(
         ends_with_ending = ending is not None and (ending.tag.startswith("E") or ending.form in ("요",))
         if ending is not None and ending.tag == "JX" and ending.form == "요" and len(last_real) > 1:
             ends_with_ending = last_real[-2].tag.startswith("E")
+        # "알려줘", "말해 주세요", "보여줘": a request, which asks for something like a wh-question does
+        request = any(t.tag == "VX" and t.form == "주" for t in tokens) or any(
+            t.lemma in ("알리", "알려주", "나열", "설명") for t in tokens
+        )
+        if request:
+            wh = True
         yesno = ends_with_ending and not wh
     negation = {
         i for i, t in enumerate(tokens) if t.lemma in negation_words or t.form.lower() in negation_words
@@ -131,7 +137,40 @@ def build_context(
     return ctx
 
 
-_BETWEEN = {"the", "a", "an", "kind", "kinds", "type", "types", "of", "sort", "all", "two", "three", "main"}
+_BETWEEN = {
+    "the",
+    "a",
+    "an",
+    "kind",
+    "kinds",
+    "type",
+    "types",
+    "of",
+    "sort",
+    "all",
+    "two",
+    "three",
+    "main",
+    "is",
+    "are",
+}
+_PREPOSITIONS = {
+    "on",
+    "in",
+    "at",
+    "to",
+    "for",
+    "with",
+    "by",
+    "from",
+    "of",
+    "into",
+    "about",
+    "does",
+    "do",
+    "can",
+    "should",
+}
 
 
 def _class_of(m: Mention, classes: set[str]) -> str | None:
@@ -151,14 +190,22 @@ def _target(ctx: Context, classes: set[str], wh_words: set[str]) -> tuple[Mentio
         # "which <class>", "what kind of <class>", "list the <class>": only determiners in between
         for m, c in class_mentions:
             k = m.first - 1
-            while k >= 0 and tokens[k].form.lower() in _BETWEEN:
+            other = 0
+            at_end = all(not t.meaningful or t.tag == "PUNCT" for t in tokens[m.last + 1 :])
+            while k >= 0 and tokens[k].form.lower() not in wh_words:
+                word = tokens[k].form.lower()
+                if word not in _BETWEEN:
+                    # one adjective may stand between in "what is the default service type?"
+                    other += 1
+                    if other > 1 or word in _PREPOSITIONS or not tokens[k].meaningful or not at_end:
+                        break
                 k -= 1
             if k >= 0 and tokens[k].form.lower() in wh_words:
                 return m, c
         return None
     for m, c in class_mentions:
-        before = [t for t in tokens[max(0, m.first - 3) : m.first] if t.meaningful]
-        if any(t.form in ("어떤", "어느", "무슨", "몇") for t in before):
+        before = [t for t in tokens[max(0, m.first - 2) : m.first] if t.meaningful]
+        if before and before[-1].form in ("어떤", "어느", "무슨"):
             return m, c
     # the last class noun of a question that ends "... <class>는?", "... <class>는 무엇인가요?", "<class>의 종류는?"
     m, c = class_mentions[-1]

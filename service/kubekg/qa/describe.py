@@ -9,6 +9,7 @@ common ones ("container", "pod").
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -28,7 +29,8 @@ _NEIGHBOURS = [
 ]
 _STOP = {"be", "do", "have", "the", "a", "an", "of", "to", "in", "on", "and", "or", "it", "its", "that", "which",
          "what", "for", "with", "by", "as", "at", "from", "this", "such", "one", "can", "not", "no", "is",
-         "것", "수", "등", "때", "이", "그", "및", "또는", "하", "되", "있", "없", "않"}  # fmt: skip
+         "것", "수", "등", "때", "이", "그", "및", "또는", "하", "되", "있", "없", "않", "간"}  # fmt: skip
+_CLAUSE = re.compile(r"(?<=[.;!?])\s+|</br>|<br>|\n|;\s*|\s+/\s+")
 
 
 @dataclass
@@ -46,6 +48,10 @@ class DescriptionIndex:
     def __init__(self, index: GraphIndex) -> None:
         self.index = index
         self.bags: dict[str, dict[str, list[Evidence]]] = {}
+        self.own: dict[str, set[str]] = {}  # lemmas of an entity's own labels and definitions
+        self.clauses: dict[
+            str, list[tuple[str, frozenset[str]]]
+        ] = {}  # entity -> (literal text, clause lemmas)
         cache: dict[str, tuple[str, ...]] = {}
 
         def lemmas(text: str) -> tuple[str, ...]:
@@ -56,12 +62,22 @@ class DescriptionIndex:
 
         for e in index.types:
             bag: dict[str, list[Evidence]] = defaultdict(list)
+            clauses: list[tuple[str, frozenset[str]]] = []
             for p, text, lang in index.texts.get(e, []):
                 for lemma in lemmas(text):
                     bag[lemma].append(Evidence(p, text, lang))
+                for clause in _CLAUSE.split(text):
+                    if clause.strip():
+                        clauses.append((text, frozenset(lemmas(clause))))
+            own: set[str] = set()
             for text, lang, _src in index.names.get(e, []):
                 for lemma in lemmas(text):
                     bag[lemma].append(Evidence(ns.PREFIXES["rdfs"] + "label", text, lang or "en"))
+                    own.add(lemma)
+            for text in index.definitions.get(e, {}).values():
+                own.update(lemmas(text))
+            self.own[e] = own
+            self.clauses[e] = clauses
             for prop, direction in _NEIGHBOURS:
                 edges = index.out_edges if direction == "out" else index.in_edges
                 for other in edges.get((e, prop), []):
@@ -76,17 +92,47 @@ class DescriptionIndex:
         n = max(len(self.bags), 1)
         self.idf = {lemma: math.log(1 + n / c) for lemma, c in df.items()}
 
+    def best_text(self, entity: str, lemmas: dict[str, list[int]]) -> tuple[float, float]:
+        """(idf sum, idf density) of the one clause of the entity's literals that fits the question best.
+
+        The tie-breaker between equally matching entities: "communication inside the cluster" fits ClusterIP's
+        clause exactly and NodePort's "communication between the outside of the cluster and the inside" less so.
+        """
+        best = (0.0, 0.0)
+        for _text, clause in self.clauses.get(entity, []):
+            hit = [x for x in clause if x in lemmas]
+            if not hit:
+                continue
+            s = sum(self.idf.get(x, 0.0) for x in hit)
+            total = sum(self.idf.get(x, 0.0) for x in clause) or 1.0
+            cand = (round(s, 6), s / total)
+            if cand > best:
+                best = cand
+        return best
+
     def score(self, entity: str, lemmas: dict[str, list[int]]) -> tuple[float, set[int], list[Evidence]]:
-        """(sum of idf of the question lemmas found in the entity's bag, their tokens, the literals they came from)."""
+        """(score, tokens, literals): the best single literal's idf sum plus a quarter of the rest of the bag's.
+
+        A description is usually one statement (a role, a purpose), so words found together in one literal count
+        more than the same words scattered over several.
+        """
         bag = self.bags.get(entity, {})
-        total = 0.0
+        union = 0.0
         tokens: set[int] = set()
+        per_text: dict[str, float] = defaultdict(float)
         evidence: list[Evidence] = []
         for lemma, idxs in lemmas.items():
             if lemma in bag:
-                total += self.idf.get(lemma, 0.0)
+                w = self.idf.get(lemma, 0.0)
+                union += w
                 tokens.update(idxs)
+                texts = set()
                 for ev in bag[lemma]:
+                    if ev.text not in texts:
+                        texts.add(ev.text)
+                        per_text[ev.text] += w
                     if ev not in evidence:
                         evidence.append(ev)
-        return total, tokens, evidence
+        best = max(per_text.values(), default=0.0)
+        evidence.sort(key=lambda ev: -per_text.get(ev.text, 0.0))
+        return best + 0.25 * (union - best), tokens, evidence

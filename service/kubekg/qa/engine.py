@@ -26,9 +26,13 @@ from kubekg.qa.describe import DescriptionIndex
 from kubekg.qa.index import GraphIndex, build_index
 from kubekg.qa.kinds import Kind, expand, load_kinds
 from kubekg.qa.lexicon import Lexicon
-from kubekg.qa.text import detect_lang
+from kubekg.qa.text import detect_lang, stem
 
 DEFAULT_MAX_CHARS = 500
+_NEVER_ALONE = {
+    "what", "which", "who", "whom", "whose", "how", "be", "do", "have", "is", "are", "does", "the", "a",
+    "무엇", "뭐", "뭔", "어떤", "어느", "무슨", "하", "되", "있", "이", "것", "수",
+}  # fmt: skip
 _EVIDENCE_LIMIT = 40
 _PREMISE_DEPTH = 6
 
@@ -50,6 +54,10 @@ class Answerer:
         self.negation_words = {str(w).lower() for w in shared.get("negation_words", [])}
         self.only_words = {str(w).lower() for w in shared.get("only_words", [])}
         self.or_words = {str(w).lower() for w in shared.get("or_words", [])}
+        # words that never name a property on their own (question words, light verbs)
+        self.stop_lemmas = {stem(w) for w in _NEVER_ALONE} | set(_NEVER_ALONE)
+        self.describing_classes = {expand(c) for c in shared.get("describing_classes", [])}
+        self.kind_of_properties = {expand(c) for c in shared.get("kind_of_properties", [])}
         self.cues: dict[str, dict[str, list]] = {}
         vocabulary: set[str] = set(EN_STOP) | set(KO_STOP)
         for kind in self.kinds:
@@ -78,6 +86,15 @@ class Answerer:
                     phrases.append(lem)
                     vocabulary.update(lem)
             self.property_phrases[prop] = phrases
+        self.negative_props = {
+            prop
+            for prop, info in self.index.properties.items()
+            if any(
+                w in self.negation_words or w in ("lack", "lacks", "미지원")
+                for text, _lang in info.labels
+                for w in re.findall(r"[\w']+", text.lower())
+            )
+        }
         self.lexicon = Lexicon(self.index, vocabulary)
         self.descriptions = DescriptionIndex(self.index)
         self._query_texts: dict[str, str] = {}
@@ -91,13 +108,20 @@ class Answerer:
 
     # ---------------------------------------------------------------- helpers used by the strategies
 
-    def property_match(self, prop: str, ctx: Context, exclude: set[int]) -> tuple[float, set[int]]:
-        """How well the question's words (outside ``exclude``) name a property: (score, tokens)."""
+    def property_match(
+        self, prop: str, ctx: Context, exclude: set[int], full: bool = False
+    ) -> tuple[float, set[int]]:
+        """How well the question's words (outside ``exclude``) name a property: (score, tokens).
+
+        With ``full``, only wordings whose every word is in the question count.
+        """
         lemmas = ctx.lemma_set(exclude)
         best = (0.0, set())
         for phrase in self.property_phrases.get(prop, []):
             hit = [lem for lem in phrase if lem in lemmas]
-            if not hit:
+            if not hit or all(lem in self.stop_lemmas for lem in hit):
+                continue
+            if full and len(hit) < len(phrase):
                 continue
             coverage = len(hit) / len(phrase)
             if coverage < 0.5 and len(phrase) > 1:
@@ -106,6 +130,33 @@ class Answerer:
             if score > best[0]:
                 best = (score, {i for lem in hit for i in lemmas[lem]})
         return best
+
+    def positive_form(self, prop: str, ctx: Context) -> str:
+        """For a question without negation, the positive property disjoint with a negative one ("not involved in")."""
+        if ctx.negation or prop not in self.negative_props:
+            return prop
+        for other in self.index.disjoint_props.get(prop, set()):
+            if other not in self.negative_props and other in self.index.properties:
+                return other
+        return prop
+
+    def elaborated(
+        self, ctx: Context, entities: list[str], explained: set[int], near: set[int] | None = None
+    ) -> set[int]:
+        """Content tokens next to a mention that restate what its entity is ("read-write by many nodes (RWX)").
+
+        Only words of the entity's own labels and definitions count, and only within a few tokens of ``near``.
+        """
+        out = set()
+        own = [self.descriptions.own.get(e, set()) for e in entities]
+        window = set()
+        for i in near or set():
+            window.update(range(i - 8, i + 9))
+        for i, lemma in ctx.lemmas:
+            fresh = i in ctx.content and i not in explained and i in window and lemma not in self.stop_lemmas
+            if fresh and any(lemma in bag for bag in own):
+                out.add(i)
+        return out - ctx.negation - ctx.only
 
     def query_text(self, relative: str) -> str:
         text = self._query_texts.get(relative)
@@ -167,6 +218,10 @@ class Answerer:
                 continue
             return self._contract(q, ctx, r, outcome)
         return self._not_understood(q, ctx, readings)
+
+    def names_of(self, iri: str) -> list[str]:
+        """Every label and altLabel of an IRI, in any language (what the eval rule compares answers by)."""
+        return [text for text, _lang, source in self.index.names.get(iri, []) if source in ("label", "alt")]
 
     # ---------------------------------------------------------------- the contract
 

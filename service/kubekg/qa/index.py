@@ -47,6 +47,7 @@ class PropertyInfo:
     domains: set[str] = field(default_factory=set)
     ranges: set[str] = field(default_factory=set)
     boolean: bool = False
+    symmetric: bool = False
 
 
 @dataclass
@@ -133,6 +134,9 @@ def build_index(store: ox.Store) -> GraphIndex:
         if not p.startswith(ns.KG) or p in _BOOKKEEPING:
             continue
         properties[p] = PropertyInfo(p, datatype=sol["t"].value.endswith("DatatypeProperty"))
+    for sol in _rows(store, "SELECT ?p WHERE { ?p a owl:SymmetricProperty }"):
+        if sol["p"].value in properties:
+            properties[sol["p"].value].symmetric = True
     for sol in _rows(store, "SELECT ?p ?k ?c WHERE { VALUES ?k { rdfs:domain rdfs:range } ?p ?k ?c }"):
         info = properties.get(sol["p"].value)
         if info is None or not isinstance(sol["c"], ox.NamedNode):

@@ -174,6 +174,7 @@ def read_capability_set(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
             explained |= ctx.mention_tokens(m)
     explained |= ctx.negation | ctx.only | ctx.disjunction
     bonus = 1.0 if ctx.target and eng.index.subclass_of(ctx.target[1], STORAGE_TOPICS) else 0.0
+    explained |= eng.elaborated(ctx, seen, explained, set().union(*(ctx.mention_tokens(m) for m, _ in caps)))
     score = 3.0 + 3.0 * len(seen) + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
     return [Reading(kind, score, explained, {"capabilities": seen, "any": bool(ctx.disjunction)})]
 
@@ -231,6 +232,9 @@ def read_capability_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Readi
     boost, explained = cue
     (pm, plugin), (cm, cap) = plugins[0], caps[0]
     explained |= ctx.mention_tokens(pm) | ctx.mention_tokens(cm) | ctx.negation
+    explained |= eng.elaborated(
+        ctx, [plugin, cap], explained, ctx.mention_tokens(pm) | ctx.mention_tokens(cm)
+    )
     score = 3.0 + 3.0 + 3.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
     return [Reading(kind, score, explained, {"plugin": plugin, "capability": cap})]
 
@@ -302,26 +306,34 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     target = ctx.target[1] if ctx.target else None
     t_tokens = target_tokens(ctx)
     readings: list[Reading] = []
+    named = entity_mentions(eng, ctx)
     for m, entity in entity_mentions(eng, ctx, anchor_classes or None):
         anchor = ctx.mention_tokens(m)
         if anchor & t_tokens:
             continue
+        asked_for = _asked_for(ctx, m)
+        if asked_for and any(c.kind == "class" for c in m.candidates):
+            continue  # "which load balancer ...": the kind of thing asked for, not what the question is about
+        if ctx.disjunction and any(o is not m and _shared_class(eng, [entity, e2]) for o, e2 in named):
+            continue  # "emptyDir or hostPath": a choice between named things, not a relation of one
         options = []
         for prop, direction in eng.index.entity_props.get(entity, set()):
             if allowed and prop not in allowed:
                 continue
+            if asked_for and (prop not in eng.kind_of_properties or direction != "out"):
+                continue  # "which container runtimes": only the kinds or examples of the thing named
             if prop not in eng.index.properties:
                 continue
-            score, tokens = eng.property_match(prop, ctx, anchor)
+            score, tokens = eng.property_match(prop, ctx, anchor | t_tokens)
             options.append((score, prop, direction, tokens))
         if not options:
             continue
         scored = [o for o in options if o[0] > 0]
-        if not scored and not target:
+        if not scored and not target and eng.index.has_type(entity, eng.describing_classes):
             # an entity that is itself a description ("share a Linux namespace", "run a job periodically")
             # has one relation to follow
             objects = {(p, d) for _, p, d, _ in options if not eng.index.properties[p].datatype}
-            if len(objects) == 1 and len(options) == len(objects):
+            if len(objects) == 1:
                 p, d = next(iter(objects))
                 scored = [(0.5, p, d, set())]
         if not scored and target:
@@ -361,12 +373,39 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         if len(directions) > 1:
             hint = _direction_hint(ctx, m, tokens)
             direction = hint or "out"
+            if direction == "in" and _comitative(ctx, m):
+                # "components that talk WITH the API server": both directions, through a symmetric super-property
+                sym = [
+                    q
+                    for q in eng.index.super_props.get(prop, set())
+                    if q in eng.index.properties and eng.index.properties[q].symmetric
+                ]
+                if sym:
+                    prop, direction = sym[0], "out"
         else:
             direction = directions.pop()
         values = _values(eng, entity, prop, direction)
         literal = any(isinstance(v, ox.Literal) for v in values)
         explained = anchor | tokens | cue_tokens
+        # another named entity narrows the answer when some answers are linked to it ("used on premises")
+        restrict: list[str] = []
+        for o, e2 in named:
+            otoks = ctx.mention_tokens(o)
+            if o is m or otoks <= explained or e2 == entity:
+                continue
+            linked = [
+                v for v in _values(eng, entity, prop, direction) if isinstance(v, str) and _linked(eng, v, e2)
+            ]
+            n_entities = len([v for v in _values(eng, entity, prop, direction) if isinstance(v, str)])
+            if linked and len(linked) < n_entities:
+                restrict.append(e2)
+                explained |= otoks
+        explained |= eng.elaborated(ctx, [entity], explained, anchor)
+        # "node" names the class as much as an entity
+        bonus_ambiguous = -1.0 if any(c.kind == "class" for c in m.candidates) else 0.0
         bonus = 0.0
+        if literal and _wh_noun_unexplained(ctx, explained):
+            bonus -= 1.5  # "what storage ...": the question asks for a thing, not a value
         if target:
             typed = [v for v in values if isinstance(v, str) and eng.index.has_type(v, {target})]
             if literal and not typed:
@@ -376,7 +415,14 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 bonus = 1.0
             else:
                 bonus = -1.0
-        s = base + 3.0 * score + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+        s = (
+            base
+            + 3.0 * score
+            + bonus
+            + bonus_ambiguous
+            + boost
+            - UNEXPLAINED_COST * unexplained(ctx, explained)
+        )
         readings.append(
             Reading(
                 kind,
@@ -388,10 +434,48 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                     "direction": direction,
                     "target": target,
                     "literal": literal,
+                    "restrict": restrict,
                 },
             )
         )
     return readings
+
+
+def _wh_noun_unexplained(ctx: Context, explained: set[int]) -> bool:
+    """'What storage ...' with 'storage' unexplained: the question names the kind of thing it wants."""
+    for i, t in enumerate(ctx.tokens[:-1]):
+        if t.form.lower() in ("which", "what"):
+            nxt = i + 1
+            return nxt in ctx.content and nxt not in explained
+    return False
+
+
+def _asked_for(ctx: Context, m: Mention) -> bool:
+    """'which X' / 'what X' / '어떤 X': the mention names the kind of the answer."""
+    k = m.first - 1
+    while k >= 0 and ctx.tokens[k].form.lower() in ("the", "a", "an", "kind", "of", "type"):
+        k -= 1
+    return k >= 0 and ctx.tokens[k].form.lower() in ("which", "what", "어떤", "어느", "무슨")
+
+
+def _comitative(ctx: Context, m: Mention) -> bool:
+    """'with X' / 'X와': X is a partner of the relation rather than its object."""
+    if ctx.lang == "ko":
+        particle = ctx.particle_after(m)
+        return particle is not None and particle.form in ("와", "과", "랑", "이랑", "하고")
+    return (
+        m.first > 0
+        and ctx.tokens[m.first - 1].form.lower() == "with"
+        or (m.first > 1 and ctx.tokens[m.first - 2].form.lower() == "with")
+    )
+
+
+def _linked(eng: Answerer, a: str, b: str) -> bool:
+    """Whether a graph edge (any property, either direction) joins two entities."""
+    for p, _d in eng.index.entity_props.get(a, set()):
+        if b in eng.index.out_edges.get((a, p), []) or b in eng.index.in_edges.get((a, p), []):
+            return True
+    return False
 
 
 def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
@@ -418,13 +502,27 @@ def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
         rows = in_lang or (
             [row for row in literal_rows if row["value"].language == "en"] if tagged else literal_rows
         )
+    for other in r.params.get("restrict") or []:
+        kept = [
+            row
+            for row in rows
+            if isinstance(row["value"], ox.NamedNode) and _linked(eng, row["value"].value, other)
+        ]
+        if kept:
+            rows = kept
+            for row in kept:
+                for p, _d in eng.index.entity_props.get(row["value"].value, set()):
+                    if other in eng.index.out_edges.get((row["value"].value, p), []):
+                        evidence.append((row["value"], ox.NamedNode(p), ox.NamedNode(other)))
+                    elif other in eng.index.in_edges.get((row["value"].value, p), []):
+                        evidence.append((ox.NamedNode(other), ox.NamedNode(p), row["value"]))
     for row in rows:
         v = row["value"]
         if isinstance(v, ox.BlankNode):
             continue
         values.append(v)
         s, o = (row["entity"], v) if direction == "out" else (v, row["entity"])
-        evidence.append((s, row["property"], o))
+        evidence.insert(0, (s, row["property"], o))
     if not values:
         return None
     return Outcome(
@@ -474,17 +572,25 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
         if best is None:
             continue
         value, prop, tokens = best
+        prop = eng.positive_form(prop, ctx)
         # which of the two is the subject: the one with an edge or a negative assertion, else by domain
-        if (
-            e2 in idx.out_edges.get((e1, prop), [])
-            or (e1, prop, e2) in idx.negatives
-            or (prop, "out") in idx.entity_props.get(e1, set())
+        if e2 in idx.out_edges.get((e1, prop), []) or (e1, prop, e2) in idx.negatives:
+            subj, obj = e1, e2
+        elif e1 in idx.out_edges.get((e2, prop), []) or (e2, prop, e1) in idx.negatives:
+            subj, obj = e2, e1
+        elif (prop, "out") in idx.entity_props.get(e1, set()) or (prop, "in") in idx.entity_props.get(
+            e2, set()
         ):
             subj, obj = e1, e2
-        else:
+        elif (prop, "out") in idx.entity_props.get(e2, set()) or (prop, "in") in idx.entity_props.get(
+            e1, set()
+        ):
             subj, obj = e2, e1
+        else:
+            subj, obj = e1, e2
         explained = anchor | tokens | cue_tokens | ctx.negation
-        s = 2.0 + 4.0 + value + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+        explained |= eng.elaborated(ctx, [e1, e2], explained, anchor)
+        s = 2.0 + 3.0 + value + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
         readings.append(Reading(kind, s, explained, {"subject": subj, "property": prop, "object": obj}))
     # one entity and a yes/no property of it ("Is emptyDir deleted with its pod?")
     for m, e in ents:
@@ -564,6 +670,12 @@ def run_relation_yesno(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
     others = eng.index.out_edges.get((subj, prop), [])
     if others:
         evidence += [(ox.NamedNode(subj), ox.NamedNode(prop), ox.NamedNode(o)) for o in others]
+        return Outcome([False], labels, queries, evidence, "false")
+    holders = eng.index.in_edges.get((obj, prop), [])
+    if (
+        holders
+    ):  # the document names who has this relation to the object ("only kube-apiserver accesses etcd")
+        evidence += [(ox.NamedNode(s), ox.NamedNode(prop), ox.NamedNode(obj)) for s in holders]
         return Outcome([False], labels, queries, evidence, "false")
     return None
 
@@ -762,8 +874,13 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     if top <= 0:
         return []
     winners = [x for x in scored if abs(x[0] - top) < 1e-9]
+    if len(winners) > 1:
+        # equal bags: prefer the one whose single description fits best, then the most specific one
+        ranked = sorted(winners, key=lambda w: eng.descriptions.best_text(w[1], words), reverse=True)
+        first = eng.descriptions.best_text(ranked[0][1], words)
+        winners = [w for w in ranked if eng.descriptions.best_text(w[1], words) == first]
     second = next((x[0] for x in scored if x[0] < top - 1e-9), 0.0)
-    if len(candidates) > 1 and second > 0 and top < 1.25 * second:
+    if len(candidates) > 1 and second > 0 and top < 1.25 * second and top - second < 1.5:
         return []  # no clear winner: do not guess
     if len(candidates) > 1 and top < 2.0:
         return []
@@ -772,6 +889,10 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         matched = {lemma for lemma, idxs in words.items() if set(idxs) & winners[0][2]}
         if len(winners) > 1 or len(matched) < 3 or top < 5.0 or (second and top < 1.5 * second):
             return []
+    if via and ctx.target:
+        served = {o for w in winners for o in eng.index.out_edges.get((w[1], expand(via)), [])}
+        if not any(eng.index.has_type(o, {ctx.target[1]}) for o in served):
+            return []  # "which component ..." is not answered by a workload controller
     explained = set().union(*(w[2] for w in winners)) | t_tokens | cue_tokens
     # the asked-for class gets credit when the question names it
     base = 1.5 if (ctx.target or len(candidates) == 1) else 0.5
@@ -852,8 +973,12 @@ def read_boolean_filter(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
     named_iris = list(dict.fromkeys(i for _, i in named))
     groups: list[tuple[str, list[str], set[int]]] = []  # (mode, candidates, tokens explained)
     if len(named_iris) >= 2:
-        toks = set().union(*(ctx.mention_tokens(m) for m, _ in named))
-        groups.append(("named", named_iris, toks | ctx.disjunction))
+        for e in named_iris:
+            group = [x for x in named_iris if x == e or _shared_class(eng, [e, x])]
+            if len(group) >= 2:
+                toks = set().union(*(ctx.mention_tokens(m) for m, i in named if i in group))
+                groups.append(("named", group, toks | ctx.disjunction))
+                break
     if ctx.target:
         groups.append(("class", idx.instances_of(ctx.target[1]), target_tokens(ctx)))
     for mode, cands, toks in groups:
@@ -867,9 +992,11 @@ def read_boolean_filter(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
                     props.add(p)
         best = None
         for p in props:
-            exclude = toks if mode == "class" else set()
-            score, tokens = eng.property_match(p, ctx, exclude)
-            if score >= 0.6 and (best is None or score > best[0]):
+            exclude = set() if mode == "class" else toks
+            score, tokens = eng.property_match(p, ctx, exclude, full=True)
+            if mode == "class" and tokens <= toks:
+                continue  # "is a service type" says nothing beyond the class the question names
+            if score > 0 and (best is None or score > best[0]):
                 best = (score, p, tokens)
         if best is None:
             continue
@@ -892,6 +1019,13 @@ def read_boolean_filter(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
             )
         )
     return readings
+
+
+def _shared_class(eng: Answerer, entities: list[str]) -> bool:
+    """Whether the entities share a class more specific than the top concept (emptyDir and hostPath do)."""
+    top = {KG + "KubernetesConcept", ns.PREFIXES["owl"] + "Thing", ns.PREFIXES["owl"] + "NamedIndividual"}
+    common = set.intersection(*(eng.index.types.get(e, set()) for e in entities)) - top
+    return bool(common)
 
 
 def run_boolean_filter(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
