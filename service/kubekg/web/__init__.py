@@ -39,6 +39,9 @@ BLUEPRINTS: tuple[tuple[str, bool], ...] = (
     ("kubekg.web.openapi", True),
     ("kubekg.web.ask", False),
     ("kubekg.web.simulate", False),
+    ("kubekg.web.facts", False),
+    ("kubekg.web.tools", False),
+    ("kubekg.web.mcp_http", False),
 )
 
 CSP = (

@@ -7,11 +7,12 @@ against it.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from kubekg.errors import InvalidParameter, MissingParameter
+from kubekg.errors import InvalidParameter, MissingParameter, NotFound
 from kubekg.web import entities, error_response, get_graph
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -20,6 +21,7 @@ SEARCH_LIMIT_DEFAULT = 10
 SEARCH_LIMIT_MAX = 100
 MAX_TERM_CHARS = 2000
 ENTITY_FORMATS = ("json", "markdown")
+MARKDOWN_LANGS = ("en", "ko")
 
 
 def int_arg(name: str, default: int, lo: int, hi: int) -> int:
@@ -56,11 +58,24 @@ def entity(entity_id: str) -> Response:
     fmt = request.args.get("format", "json")
     if fmt not in ENTITY_FORMATS:
         raise InvalidParameter(f"parameter format must be one of {', '.join(ENTITY_FORMATS)}, not {fmt!r}")
+    lang = request.args.get("lang", "en")
+    if lang not in MARKDOWN_LANGS:
+        raise InvalidParameter(f"parameter lang must be one of {', '.join(MARKDOWN_LANGS)}, not {lang!r}")
     iri = entities.parse_entity_id(entity_id)
-    data = entities.entity_data(get_graph(), iri)
     if fmt == "markdown":
-        return Response(entities.entity_markdown(data), mimetype="text/markdown")
-    return jsonify(data)
+        return Response(entity_markdown(iri, lang), mimetype="text/markdown")
+    return jsonify(entities.entity_data(get_graph(), iri))
+
+
+def entity_markdown(iri: str, lang: str) -> str:
+    """The cited Markdown of an entity: the chat package's (issue 5) when installed, else the built-in one."""
+    if importlib.util.find_spec("kubekg.chat.markdown") is not None:
+        from kubekg.chat.markdown import entity_markdown as chat_markdown
+
+        if not entities.entity_exists(get_graph(), iri):
+            raise NotFound(f"no entity {entities.compact(iri)} in the graph")
+        return chat_markdown(get_graph(), iri, lang)
+    return entities.entity_markdown(entities.entity_data(get_graph(), iri))
 
 
 @bp.get("/search")

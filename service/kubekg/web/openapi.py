@@ -255,6 +255,27 @@ SCHEMAS: dict[str, Any] = {
         required=["persistentVolume"],
         closed=False,
     ),
+    "FactsDocument": {
+        "type": "object",
+        "description": "The fact rule, the count and the facts (kubekg.chat.facts)",
+    },
+    "ToolsDocument": {
+        "type": "object",
+        "required": ["count", "tools"],
+        "properties": {
+            "count": INT,
+            "tools": _array(
+                {
+                    "type": "object",
+                    "required": ["type", "function"],
+                    "properties": {
+                        "type": {"const": "function"},
+                        "function": {"type": "object", "required": ["name", "parameters"]},
+                    },
+                }
+            ),
+        },
+    },
     "SimulationRequest": {
         "type": "object",
         "description": "A scenario: Kubernetes objects and timed actions",
@@ -310,6 +331,11 @@ OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
                         "format",
                         "json (default) or markdown (a small cited document for retrieval)",
                         {"enum": ["json", "markdown"], "default": "json"},
+                    ),
+                    _query(
+                        "lang",
+                        "The language of the markdown document",
+                        {"enum": ["en", "ko"], "default": "en"},
                     ),
                 ],
                 "responses": {
@@ -420,6 +446,57 @@ OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
                     "415": _error("Not JSON"),
                 },
             },
+        },
+    ),
+    "/api/facts": (
+        "/api/facts",
+        {
+            "get": {
+                "operationId": "listFacts",
+                "tags": ["retrieval"],
+                "summary": "Every asserted fact as a short cited sentence (inferred ones on request), stable order",
+                "parameters": [
+                    _query("lang", "Sentence language", {"enum": ["en", "ko"], "default": "en"}),
+                    _query(
+                        "format",
+                        "json (one document) or jsonl (one fact per line)",
+                        {"enum": ["json", "jsonl"], "default": "json"},
+                    ),
+                    _query(
+                        "inferred",
+                        "Add the inferred facts with their rule",
+                        {"type": "boolean", "default": False},
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The facts",
+                        "content": {
+                            JSON: {"schema": _ref("FactsDocument")},
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "400": _error("Invalid lang, format or inferred"),
+                },
+            }
+        },
+    ),
+    "/api/tools": (
+        "/api/tools",
+        {
+            "get": {
+                "operationId": "listTools",
+                "tags": ["retrieval"],
+                "summary": "kubekg's tools as OpenAI-style function definitions with strict JSON Schemas",
+                "parameters": [
+                    _query(
+                        "extensions",
+                        "Include x-kubekg-endpoint and x-kubekg-example",
+                        {"type": "boolean", "default": True},
+                    ),
+                ],
+                "responses": {"200": _ok("ToolsDocument"), "400": _error("Invalid extensions")},
+            }
         },
     ),
     "/healthz": (
