@@ -218,8 +218,7 @@ def resolve_dataset(
         return Dataset()
     from_default, from_named = clauses
     if from_default or from_named:
-        if not asserted_only:
-            return Dataset()  # the query's own dataset clauses apply
+        # the query's own clauses, made explicit: a remote store with a union default graph would ignore FROM
         return Dataset(default=list(keep(from_default)), named=keep(from_named))
     if not asserted_only:
         return Dataset(union=True)
