@@ -206,7 +206,7 @@ class Container:
     restart_policy: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Pod:
     """A pod as the HPA replica calculator and the PV controller see it.
 

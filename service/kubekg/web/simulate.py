@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from kubekg.simulation import api, cronjob, daemonset, deployment, examples, job, nodeport, svg
+from kubekg.simulation import api, cronjob, daemonset, deployment, examples, job, nodeport, rdf, svg
 from kubekg.simulation.errors import InvalidBody, SimulationError, UnsupportedMediaType
 from kubekg.simulation.facts import DEFAULT_FACTS, Facts, facts_for
 from kubekg.simulation.pv import scenario as pv_scenario
@@ -92,13 +92,32 @@ def _simulation_error(exc: SimulationError) -> Response:
     return response
 
 
+def _record(runner: Callable[[Any, Facts], dict], body: Any, result: dict) -> None:
+    """With ``"recordRun": true`` a PV scenario or HPA timeline is added to the store as a run graph."""
+    if not (isinstance(body, dict) and body.get("recordRun") is True):
+        return
+    store = getattr(current_app.extensions.get("kubekg"), "store", None)
+    if store is None:
+        result["runGraph"] = None
+        return
+    if runner is pv_scenario.run:
+        result["runGraph"] = rdf.record_pv_scenario(store, result)
+    elif runner is api.run_hpa_timeline:
+        kind = str(
+            ((body.get("hpa") or {}).get("spec") or {}).get("scaleTargetRef", {}).get("kind", "Deployment")
+        )
+        result["runGraph"] = rdf.record_hpa_timeline(store, result, kind)
+
+
 def _endpoint(runner: Callable[[Any, Facts], dict]) -> Callable[[], Response]:
     def view() -> Response:
         body = decode_body()
         try:
-            return jsonify(runner(body, _facts()))
+            result = runner(body, _facts())
         except RecursionError as exc:
             raise InvalidBody("the request body is nested too deeply") from exc
+        _record(runner, body, result)
+        return jsonify(result)
 
     view.__name__ = runner.__name__
     view.__doc__ = runner.__doc__

@@ -115,6 +115,8 @@ class MetricInputs:
     external_metrics: Sequence[ExternalMetricValues] = ()
     #: precomputed resource samples by (resource, container) (the timeline fills it to skip PodMetrics objects)
     samples: dict[tuple[str, str | None], dict[str, Sample]] = field(default_factory=dict)
+    #: precomputed per-pod requests by (resource, container), valid for the pods of this reconcile
+    requests: dict[tuple[str, str | None], dict[str, int]] = field(default_factory=dict)
 
     def resource_samples(self, resource: str, container: str | None) -> dict[str, Sample]:
         """Per-pod samples of ``resource`` (cached)."""
@@ -541,6 +543,7 @@ def _resource_metric(ctx: _Ctx, spec: MetricSpec) -> tuple[int, str, dict]:
                 ctx.now,
                 ctx.readiness,
                 container,
+                ctx.metrics.requests.get((resource, container)),
             )
         except MetricError as exc:
             inner = f"failed to get {resource} utilization: {exc}"

@@ -12,6 +12,7 @@ condition, never into a client error.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -64,6 +65,9 @@ def _ceil32(value: float) -> int:
     return int(math.ceil(value))
 
 
+_first = operator.itemgetter(0)
+
+
 def _trunc_div(a: int, b: int) -> int:
     """Go's integer division (truncates toward zero)."""
     q = abs(a) // abs(b)
@@ -88,30 +92,42 @@ def group_pods(
     init_period = cfg.cpu_initialization_period
     delay = cfg.initial_readiness_delay
     is_cpu = resource == "cpu"
+    get = samples.get
     for pod in pods:
-        name = pod.name
-        if pod.deleting or pod.phase == "Failed":
-            ignored.add(name)
+        phase = pod.phase
+        sample = get(pod.name)
+        if phase == "Running" and sample is not None and not pod.deleting:
+            # the common case, decided without the general checks below (same outcome)
+            if not is_cpu:
+                ready += 1
+                continue
+            start = pod.start
+            if pod.ready == "True" and start is not None and start + init_period <= now:
+                ready += 1
+                continue
+        if pod.deleting or phase == "Failed":
+            ignored.add(pod.name)
             continue
-        if pod.phase == "Pending":
-            unready.add(name)
+        if phase == "Pending":
+            unready.add(pod.name)
             continue
-        sample = samples.get(name)
         if sample is None:
-            missing.add(name)
+            missing.add(pod.name)
             continue
         if is_cpu:
-            if pod.ready is None or pod.start is None:
-                unready.add(name)
+            start = pod.start
+            status = pod.ready
+            if status is None or start is None:
+                unready.add(pod.name)
                 continue
-            if pod.start + init_period > now:
+            if start + init_period > now:
                 # within the cpu initialization period: unready, or the sample predates one window after readiness
-                if pod.ready == "False" or sample[1] < pod.ready_ltt + sample[2]:
-                    unready.add(name)
+                if status == "False" or sample[1] < pod.ready_ltt + sample[2]:
+                    unready.add(pod.name)
                     continue
-            elif pod.ready == "False" and pod.start + delay > pod.ready_ltt:
+            elif status == "False" and start + delay > pod.ready_ltt:
                 # past the period but never been ready
-                unready.add(name)
+                unready.add(pod.name)
                 continue
         ready += 1
     return PodGroups(ready, frozenset(unready), frozenset(missing), frozenset(ignored))
@@ -161,16 +177,19 @@ def resource_utilization_ratio(
     metrics: Mapping[str, int], requests: Mapping[str, int], target_utilization: int
 ) -> tuple[float, int, int]:
     """(ratio, utilization %, raw average) summing only pods with a request; the percent is floored first."""
-    metrics_total = 0
-    requests_total = 0
-    entries = 0
-    for name, value in metrics.items():
-        request = requests.get(name)
-        if request is None:
-            continue  # superfluous sample for a pod we do not know
-        metrics_total += value
-        requests_total += request
-        entries += 1
+    if requests.keys() >= metrics.keys():
+        metrics_total = sum(metrics.values())
+        requests_total = sum(map(requests.__getitem__, metrics))
+        entries = len(metrics)
+    else:
+        metrics_total = requests_total = entries = 0
+        for name, value in metrics.items():
+            request = requests.get(name)
+            if request is None:
+                continue  # superfluous sample for a pod we do not know
+            metrics_total += value
+            requests_total += request
+            entries += 1
     if requests_total == 0:
         raise MetricError("no metrics returned matched known pods")
     utilization = _trunc_div(metrics_total * 100, requests_total)
@@ -229,8 +248,12 @@ def resource_replicas(
     now: int,
     cfg: ReadinessConfig,
     container: str | None = None,
+    requests: Mapping[str, int] | None = None,
 ) -> tuple[int, int, int]:
-    """GetResourceReplicas: (replicas, utilization %, raw average milli) for a Utilization target."""
+    """GetResourceReplicas: (replicas, utilization %, raw average milli) for a Utilization target.
+
+    ``requests`` may carry the per-pod requests already computed for these pods (timelines reuse them).
+    """
     if not samples:
         raise MetricError(
             f"unable to get metrics for resource {resource}: no metrics returned from resource metrics API"
@@ -238,9 +261,22 @@ def resource_replicas(
     if not pods:
         raise MetricError("no pods returned by selector while calculating replica count")
     groups = group_pods(pods, samples, resource, now, cfg)
+    if requests is None:
+        requests = calculate_requests(pods, container, resource)
     drop = groups.ignored | groups.unready
+    if not drop and not groups.missing and requests.keys() >= samples.keys():
+        # every sample belongs to a ready pod with a request: the fast path, without copying the samples
+        metrics_total = sum(map(_first, samples.values()))
+        requests_total = sum(map(requests.__getitem__, samples))
+        if requests_total == 0:
+            raise MetricError("no metrics returned matched known pods")
+        utilization = _trunc_div(metrics_total * 100, requests_total)
+        ratio = float(utilization) / float(target_utilization)
+        raw = _trunc_div(metrics_total, len(samples))
+        if tolerances.is_within(ratio):
+            return current, utilization, raw
+        return _ceil32(ratio * float(groups.ready_count)), utilization, raw
     metrics = {name: s[0] for name, s in samples.items() if name not in drop}
-    requests = calculate_requests(pods, container, resource)
     if not metrics:
         raise MetricError("did not receive metrics for targeted pods (pods might be unready)")
     ratio, utilization, raw = resource_utilization_ratio(metrics, requests, target_utilization)

@@ -162,41 +162,71 @@ def run_timeline(spec: TimelineSpec) -> dict[str, Any]:
 
     # initial pods have been running for a long time
     for _ in range(spec.initial_replicas):
-        sp = new_pod(spec.start - 3600 * NS, ready_now=True)
-        pods.append(sp)
+        pods.append(new_pod(spec.start - 3600 * NS, ready_now=True))
     replicas = spec.initial_replicas
     history: History | None = None
     rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
+    key = (spec.resource, metric_container)
+    try:  # every pod has the template's requests: compute them once
+        per_pod_request: dict[str, int] | None = rc.calculate_requests(
+            [Pod("template", containers=spec.containers)], metric_container, spec.resource
+        )
+    except rc.MetricError:
+        per_pod_request = None  # each reconcile then reports the missing request as the controller would
+    pod_objects: list[Pod] = []
+    requests: dict[str, int] = {}
+    changed = True
+    pending: list[_SimPod] = []
+    ready_names: list[str] = []
+    window = spec.metric_window
+    min_replicas = hpa.min_replicas if hpa.min_replicas is not None else 1
     for i in range(syncs):
         offset = i * spec.sync_period
         now = spec.start + offset
-        ready_pods = []
-        pending = 0
-        for sp in pods:
-            p = sp.pod
-            if sp.ready_at <= now:
-                if p.phase != "Running":
-                    p.phase, p.start, p.ready, p.ready_ltt = "Running", sp.ready_at, "True", sp.ready_at
-                ready_pods.append(p)
-            else:
-                pending += 1
+        if changed:
+            pod_objects = [sp.pod for sp in pods]
+            pending = sorted((sp for sp in pods if sp.pod.phase != "Running"), key=lambda sp: sp.ready_at)
+            for sp in [sp for sp in pending if sp.ready_at <= now]:
+                sp.pod.phase, sp.pod.start, sp.pod.ready, sp.pod.ready_ltt = (
+                    "Running",
+                    sp.ready_at,
+                    "True",
+                    sp.ready_at,
+                )
+            pending = [sp for sp in pending if sp.ready_at > now]
+            ready_names = [sp.pod.name for sp in pods if sp.pod.phase == "Running"]
+            if per_pod_request is not None:
+                value = next(iter(per_pod_request.values()))
+                requests = {p.name: value for p in pod_objects}
+            changed = False
+        if pending and pending[0].ready_at <= now:
+            while pending and pending[0].ready_at <= now:
+                sp = pending.pop(0)
+                p = sp.pod
+                p.phase, p.start, p.ready, p.ready_ltt = "Running", sp.ready_at, "True", sp.ready_at
+            ready_names = [sp.pod.name for sp in pods if sp.pod.phase == "Running"]
         demand = demand_at(spec.load, offset)
-        samples: dict[str, rc.Sample] = {}
-        if ready_pods:
-            share, remainder = divmod(demand, len(ready_pods))
-            for j, p in enumerate(ready_pods):
-                samples[p.name] = (share + (1 if j < remainder else 0), now, spec.metric_window)
-        metrics = MetricInputs(samples={(spec.resource, metric_container): samples})
-        result = reconcile(
-            hpa, replicas, len(pods), [sp.pod for sp in pods], metrics, history, now, spec.config
+        if ready_names:
+            share, remainder = divmod(demand, len(ready_names))
+            if remainder:
+                samples = {
+                    n: (share + (1 if j < remainder else 0), now, window) for j, n in enumerate(ready_names)
+                }
+            else:
+                sample = (share, now, window)
+                samples = dict.fromkeys(ready_names, sample)
+        else:
+            samples = {}
+        metrics = MetricInputs(
+            samples={key: samples}, requests={key: requests} if per_pod_request is not None else {}
         )
+        result = reconcile(hpa, replicas, len(pods), pod_objects, metrics, history, now, spec.config)
         history = result.history
         utilization = result.utilization
         naive = None
         if utilization is not None and target_pct:
-            naive = math.ceil(replicas * utilization / target_pct)
-            naive = max(hpa.min_replicas if hpa.min_replicas is not None else 1, min(hpa.max_replicas, naive))
+            naive = max(min_replicas, min(hpa.max_replicas, math.ceil(replicas * utilization / target_pct)))
         rows.append(
             {
                 "t": offset // NS,
@@ -204,8 +234,8 @@ def run_timeline(spec: TimelineSpec) -> dict[str, Any]:
                 "demand": format_milli(demand),
                 "demandMilli": demand,
                 "replicas": replicas,
-                "readyPods": len(ready_pods),
-                "pendingPods": pending,
+                "readyPods": len(ready_names),
+                "pendingPods": len(pending),
                 "utilization": utilization,
                 "target": target_pct,
                 "recommendation": result.metric_proposal,
@@ -217,18 +247,23 @@ def run_timeline(spec: TimelineSpec) -> dict[str, Any]:
                 "naiveReplicas": naive,
             }
         )
-        for ev in result.events:
-            if ev["reason"] == "SuccessfulRescale":
-                events.append({"t": offset // NS, "time": format_time(now), **ev})
         desired = result.desired_replicas
+        if result.rescale:
+            events.extend(
+                {"t": offset // NS, "time": format_time(now), **ev}
+                for ev in result.events
+                if ev["reason"] == "SuccessfulRescale"
+            )
         if desired > len(pods):
             for _ in range(desired - len(pods)):
                 pods.append(new_pod(now))
+            changed = True
         elif desired < len(pods):
             # ReplicaSet victims: Pending before Running, then the newest first
             ranked = sorted(pods, key=lambda sp: (sp.pod.phase == "Running", -sp.created))
             victims = {id(sp) for sp in ranked[: len(pods) - desired]}
             pods = [sp for sp in pods if id(sp) not in victims]
+            changed = True
         replicas = desired
     return {
         "rows": rows,

@@ -1,0 +1,196 @@
+"""Simulation runs as RDF: one named graph per run (``ns.RUN_GRAPH_PREFIX + run-id``) in the ontology's terms.
+
+A run is a ``kg:SimulationRun`` with ordered ``kg:SimulationStep`` s; every simulated object (a PV, a claim, the
+HPA target) is a node with ``kg:objectKind`` (kr:PersistentVolume ...), ``kg:objectName`` and its final
+``kg:phase`` (kr:phase-Released ...); each step records the state it observed. ``queries/simulation/
+released-volumes.rq`` then asks which volumes ended in a phase, across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pyoxigraph as ox
+
+from kubekg import ns
+
+KG, KR = ns.KG, ns.KR
+XSD = ns.PREFIXES["xsd"]
+RDF_TYPE = ox.NamedNode(ns.PREFIXES["rdf"] + "type")
+PV_PHASES = ("Pending", "Available", "Bound", "Released", "Failed")
+
+
+def _kg(local: str) -> ox.NamedNode:
+    return ox.NamedNode(KG + local)
+
+
+def _lit(value: Any) -> ox.Literal:
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(value))
+
+
+def run_id(kind: str, result: Mapping[str, Any]) -> str:
+    """A stable id for a run: the kind plus a hash of its result."""
+    digest = hashlib.sha256(json.dumps(result, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{kind}-{digest}"
+
+
+def run_graph(rid: str) -> ox.NamedNode:
+    """The named graph of a run."""
+    return ox.NamedNode(ns.RUN_GRAPH_PREFIX + rid)
+
+
+def _phase_term(phase: str) -> ox.NamedNode | None:
+    return ox.NamedNode(f"{KR}phase-{phase}") if phase in PV_PHASES else None
+
+
+def pv_scenario_quads(rid: str, result: Mapping[str, Any]) -> list[ox.Quad]:
+    """Quads of a PV scenario run: steps, each object's phase after each step and its final phase."""
+    g = run_graph(rid)
+    run = ox.NamedNode(f"{KR}run/{rid}")
+    quads = [
+        ox.Quad(run, RDF_TYPE, _kg("SimulationRun"), g),
+        ox.Quad(run, _kg("runId"), _lit(rid), g),
+        ox.Quad(run, _kg("simulates"), ox.NamedNode(KR + "PersistentVolume"), g),
+        ox.Quad(run, _kg("simulates"), ox.NamedNode(KR + "PersistentVolumeClaim"), g),
+    ]
+    objects: dict[tuple[str, str], ox.NamedNode] = {}
+
+    def obj(kind: str, name: str) -> ox.NamedNode:
+        key = (kind, name)
+        if key not in objects:
+            node = ox.NamedNode(f"{KR}run/{rid}/{kind}/{name.replace('/', '.')}")
+            objects[key] = node
+            quads.extend(
+                [
+                    ox.Quad(run, _kg("simulatedObject"), node, g),
+                    ox.Quad(node, _kg("objectKind"), ox.NamedNode(KR + kind), g),
+                    ox.Quad(node, _kg("objectName"), _lit(name), g),
+                ]
+            )
+        return objects[key]
+
+    for step in result.get("steps", []):
+        snode = ox.NamedNode(f"{KR}run/{rid}/step/{step['index']}")
+        quads += [
+            ox.Quad(run, _kg("hasStep"), snode, g),
+            ox.Quad(snode, RDF_TYPE, _kg("SimulationStep"), g),
+            ox.Quad(snode, _kg("order"), _lit(int(step["index"])), g),
+            ox.Quad(snode, _kg("action"), _lit(step.get("action", "")), g),
+            ox.Quad(snode, _kg("description"), _lit(step.get("description", "")), g),
+        ]
+        if step.get("time"):
+            quads.append(
+                ox.Quad(
+                    snode, _kg("atTime"), ox.Literal(step["time"], datatype=ox.NamedNode(XSD + "dateTime")), g
+                )
+            )
+        for kind, table in (
+            ("PersistentVolume", step.get("volumes", {})),
+            ("PersistentVolumeClaim", step.get("claims", {})),
+        ):
+            for name, state in table.items():
+                state_node = ox.NamedNode(
+                    f"{KR}run/{rid}/step/{step['index']}/{kind}/{name.replace('/', '.')}"
+                )
+                quads += [
+                    ox.Quad(snode, _kg("observed"), state_node, g),
+                    ox.Quad(state_node, _kg("ofObject"), obj(kind, name), g),
+                    ox.Quad(state_node, _kg("statusPhase"), _lit(state.get("phase", "")), g),
+                ]
+                term = _phase_term(state.get("phase", "")) if kind == "PersistentVolume" else None
+                if term is not None:
+                    quads.append(ox.Quad(state_node, _kg("phase"), term, g))
+    final = result.get("final", {})
+    for kind, table in (
+        ("PersistentVolume", final.get("volumes", {})),
+        ("PersistentVolumeClaim", final.get("claims", {})),
+    ):
+        for name, state in table.items():
+            node = obj(kind, name)
+            quads.append(ox.Quad(node, _kg("statusPhase"), _lit(state.get("phase", "")), g))
+            term = _phase_term(state.get("phase", "")) if kind == "PersistentVolume" else None
+            if term is not None:
+                quads.append(ox.Quad(node, _kg("phase"), term, g))
+    for (kind, name), node in objects.items():
+        table = final.get("volumes" if kind == "PersistentVolume" else "claims", {})
+        if name not in table:
+            quads += [
+                ox.Quad(node, _kg("statusPhase"), _lit("Deleted"), g),
+                ox.Quad(node, _kg("deleted"), _lit(True), g),
+            ]
+    return quads
+
+
+def hpa_timeline_quads(rid: str, result: Mapping[str, Any], target_kind: str = "Deployment") -> list[ox.Quad]:
+    """Quads of an HPA timeline run: one step per sync with replicas, utilization, proposal and reason."""
+    g = run_graph(rid)
+    run = ox.NamedNode(f"{KR}run/{rid}")
+    quads = [
+        ox.Quad(run, RDF_TYPE, _kg("SimulationRun"), g),
+        ox.Quad(run, _kg("runId"), _lit(rid), g),
+        ox.Quad(run, _kg("simulates"), ox.NamedNode(KR + "HorizontalPodAutoscaler"), g),
+    ]
+    target = ox.NamedNode(f"{KR}run/{rid}/{target_kind}")
+    quads += [
+        ox.Quad(run, _kg("simulatedObject"), target, g),
+        ox.Quad(target, _kg("objectKind"), ox.NamedNode(KR + target_kind), g),
+    ]
+    for i, row in enumerate(result.get("rows", [])):
+        snode = ox.NamedNode(f"{KR}run/{rid}/step/{i}")
+        quads += [
+            ox.Quad(run, _kg("hasStep"), snode, g),
+            ox.Quad(snode, RDF_TYPE, _kg("SimulationStep"), g),
+            ox.Quad(snode, _kg("order"), _lit(i), g),
+            ox.Quad(
+                snode, _kg("atTime"), ox.Literal(row["time"], datatype=ox.NamedNode(XSD + "dateTime")), g
+            ),
+            ox.Quad(snode, _kg("replicas"), _lit(int(row["replicas"])), g),
+            ox.Quad(snode, _kg("desiredReplicas"), _lit(int(row["desiredReplicas"])), g),
+            ox.Quad(snode, _kg("reason"), _lit(row["reason"]), g),
+        ]
+        if row.get("utilization") is not None:
+            quads.append(ox.Quad(snode, _kg("utilizationPercent"), _lit(int(row["utilization"])), g))
+        if row.get("recommendation") is not None:
+            quads.append(ox.Quad(snode, _kg("recommendation"), _lit(int(row["recommendation"])), g))
+    return quads
+
+
+def add_run(store: ox.Store, quads: list[ox.Quad]) -> list[str]:
+    """Replace the named graphs of these quads in the store; returns their IRIs."""
+    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+    for iri in graphs:
+        node = ox.NamedNode(iri)
+        if store.contains_named_graph(node):
+            store.remove_graph(node)
+    store.extend(quads)
+    return graphs
+
+
+def record_pv_scenario(store: ox.Store, result: Mapping[str, Any]) -> str:
+    """Add a PV scenario run to the store; returns its graph IRI."""
+    rid = run_id("pv", result)
+    add_run(store, pv_scenario_quads(rid, result))
+    return run_graph(rid).value
+
+
+def record_hpa_timeline(store: ox.Store, result: Mapping[str, Any], target_kind: str = "Deployment") -> str:
+    """Add an HPA timeline run to the store; returns its graph IRI."""
+    rid = run_id("hpa", result)
+    add_run(store, hpa_timeline_quads(rid, result, target_kind))
+    return run_graph(rid).value
+
+
+def volumes_in_phase(kg: Any, phase: str = "Released") -> list[dict[str, str]]:
+    """Which volumes ended a run in ``phase`` (queries/simulation/released-volumes.rq with ?phase bound)."""
+    result = kg.query_file("simulation/released-volumes.rq", bindings={"phase": f"{KR}phase-{phase}"})
+    out = []
+    for row in result:
+        out.append({"run": row["run"].value, "volume": row["volume"].value, "name": row["name"].value})
+    return out
