@@ -66,6 +66,7 @@ def _ceil32(value: float) -> int:
 
 
 _first = operator.itemgetter(0)
+_EMPTY: frozenset[str] = frozenset()
 
 
 def _trunc_div(a: int, b: int) -> int:
@@ -85,32 +86,44 @@ def group_pods(
     The readiness rules apply to the ``cpu`` resource only; memory and custom metrics never mark a Running pod
     unready.
     """
-    ready = 0
-    unready: set[str] = set()
-    missing: set[str] = set()
-    ignored: set[str] = set()
     init_period = cfg.cpu_initialization_period
     delay = cfg.initial_readiness_delay
     is_cpu = resource == "cpu"
+    # the common case first, in one pass: Running, not deleting, with a sample (and for cpu: Ready since before the
+    # initialization period ended); such a pod is ready whatever the general rules below say
+    if is_cpu:
+        cutoff = now - init_period
+        common = [
+            p
+            for p in pods
+            if p.phase == "Running"
+            and p.ready == "True"
+            and not p.deleting
+            and p.start is not None
+            and p.start <= cutoff
+            and p.name in samples
+        ]
+    else:
+        common = [p for p in pods if p.phase == "Running" and not p.deleting and p.name in samples]
+    ready = len(common)
+    unready: set[str] = set()
+    missing: set[str] = set()
+    ignored: set[str] = set()
+    if ready == len(pods):
+        return PodGroups(ready, _EMPTY, _EMPTY, _EMPTY)
+    settled = set(map(id, common))
     get = samples.get
     for pod in pods:
+        if id(pod) in settled:
+            continue
         phase = pod.phase
-        sample = get(pod.name)
-        if phase == "Running" and sample is not None and not pod.deleting:
-            # the common case, decided without the general checks below (same outcome)
-            if not is_cpu:
-                ready += 1
-                continue
-            start = pod.start
-            if pod.ready == "True" and start is not None and start + init_period <= now:
-                ready += 1
-                continue
         if pod.deleting or phase == "Failed":
             ignored.add(pod.name)
             continue
         if phase == "Pending":
             unready.add(pod.name)
             continue
+        sample = get(pod.name)
         if sample is None:
             missing.add(pod.name)
             continue
