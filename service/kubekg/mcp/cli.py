@@ -23,6 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="log level on stderr (default WARNING)",
     )
+    parser.add_argument(
+        "--no-warm-up",
+        dest="warm_up",
+        action="store_false",
+        help="do not build the question-answering indexes in the background at start-up",
+    )
     parser.set_defaults(func=cmd_mcp)
 
 
@@ -37,5 +43,5 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"kubekg mcp: {exc.message}", file=sys.stderr)
         return EXIT_CONFIG
-    run_stdio(ctx)
+    run_stdio(ctx, warm=args.warm_up)
     return 0

@@ -213,13 +213,14 @@ def stdio_context() -> ToolContext:
     return ToolContext.from_config(kg, config)
 
 
-def run_stdio(ctx: ToolContext | None = None) -> None:
-    """Serve MCP over stdin/stdout until the client closes the stream."""
+def run_stdio(ctx: ToolContext | None = None, *, warm: bool = True) -> None:
+    """Serve MCP over stdin/stdout until the client closes the stream (warming the answerer in the background)."""
     from mcp.server.stdio import stdio_server
 
     ctx = ctx or stdio_context()
     server = build_server(ctx)
-    warm_up(ctx)
+    if warm:
+        warm_up(ctx)
 
     async def main() -> None:
         async with stdio_server() as (read_stream, write_stream):

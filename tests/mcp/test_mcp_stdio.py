@@ -1,0 +1,143 @@
+"""``kubekg mcp`` over stdio, driven by the SDK's own ``stdio_client`` in one subprocess session.
+
+The session lists tools, resources and the prompt, calls every tool (``ask`` with bad input only: building the
+question answerer costs the subprocess tens of seconds, and ``test_mcp_http`` runs real questions and compares
+them with ``/api/ask``), checks the results against the REST API, and keeps calling after errors to show the
+server survives them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+import mcp_types as types
+import pytest
+from flask import Flask
+
+from kubekg import ns
+from kubekg.mcp import prompts, tools
+from mcp import ClientSession, StdioServerParameters, stdio_client
+
+REPO = Path(__file__).resolve().parents[2]
+SESSION_SECONDS = 120
+
+
+def _env() -> dict[str, str]:
+    """The KUBEKG_* settings of this process (e.g. the cache dir) for the server process."""
+    return {k: v for k, v in os.environ.items() if k.startswith("KUBEKG_")}
+
+
+async def _session(errlog: Any) -> dict[str, Any]:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "kubekg.cli", "mcp", "--no-warm-up"],
+        cwd=str(REPO),
+        env=_env(),
+    )
+    out: dict[str, Any] = {"calls": {}, "errors": {}}
+    with anyio.fail_after(SESSION_SECONDS):
+        async with (
+            stdio_client(params, errlog=errlog) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            out["init"] = await session.initialize()
+            out["tools"] = (await session.list_tools()).tools
+            for tool in tools.TOOLS:
+                if tool.name != "ask":
+                    out["calls"][tool.name] = await session.call_tool(tool.name, tool.example)
+            bad = {
+                "ask-wrong-type": ("ask", {"question": 12}),
+                "ask-bad-lang": ("ask", {"question": "파드란?", "lang": "jp"}),
+                "sparql-update": ("sparql", {"query": "INSERT DATA { kr:x kr:y kr:z }"}),
+                "describe-unknown": ("describe", {"entity": "definitely-not-an-entity"}),
+                "hpa-bad-yaml": ("simulate_hpa", {"scenario": "hpa: {"}),
+            }
+            for key, (name, args) in bad.items():
+                out["errors"][key] = await session.call_tool(name, args)
+            out["after"] = await session.call_tool("describe", {"entity": "etcd", "lang": "en"})
+            out["resources"] = (await session.list_resources()).resources
+            out["schema"] = await session.read_resource("kubekg://schema.json")
+            out["prompts"] = (await session.list_prompts()).prompts
+            out["prompt"] = await session.get_prompt(prompts.PROMPT_NAME, {"question": "What is etcd?"})
+    return out
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    log = tmp_path_factory.mktemp("stdio") / "server.log"
+    with log.open("w") as errlog:
+        try:
+            return anyio.run(_session, errlog)
+        except BaseException:
+            sys.stderr.write(log.read_text())
+            raise
+
+
+def test_handshake_and_tool_list(session: dict[str, Any]) -> None:
+    assert session["init"].server_info.name == "kubekg"
+    assert session["init"].capabilities.tools and session["init"].capabilities.resources
+    listed = {t.name: t for t in session["tools"]}
+    assert list(listed) == [t.name for t in tools.TOOLS]
+    for name, tool in listed.items():
+        assert tool.input_schema == tools.mcp_input_schema(tools.get_tool(name))
+        assert tool.annotations.read_only_hint and tool.annotations.idempotent_hint
+        assert tool.annotations.open_world_hint is False
+
+
+def test_every_tool_answers_with_structured_content(session: dict[str, Any]) -> None:
+    assert set(session["calls"]) == {t.name for t in tools.TOOLS} - {"ask"}
+    for name, result in session["calls"].items():
+        assert result.is_error is False, (name, result.content[0].text[:500])
+        assert result.structured_content, name  # the SDK client validated it against the output schema
+        assert isinstance(result.content[0], types.TextContent)
+
+
+def test_results_are_the_rest_api_responses(session: dict[str, Any], app: Flask) -> None:
+    client = app.test_client()
+    describe = session["calls"]["describe"].structured_content
+    rest = client.get(f"/api/entities/{quote(describe['iri'][len(ns.KR) :], safe='/')}").get_json()
+    assert describe == rest
+    search = tools.BY_NAME["search"].example
+    assert (
+        session["calls"]["search"].structured_content
+        == client.get("/api/search", query_string={"q": search["query"], "limit": search["limit"]}).get_json()
+    )
+    explain = tools.BY_NAME["explain"].example
+    assert (
+        session["calls"]["explain"].structured_content
+        == client.get(
+            "/api/explain",
+            query_string={"s": explain["subject"], "p": explain["predicate"], "o": explain["object"]},
+        ).get_json()
+    )
+    sparql = session["calls"]["sparql"].structured_content
+    rest_rows = client.post("/sparql", data={"query": tools.BY_NAME["sparql"].example["query"]}).get_json()
+    assert sparql["results"] == rest_rows["results"]
+
+
+def test_bad_input_is_a_tool_error_and_the_server_survives(session: dict[str, Any]) -> None:
+    expected = {
+        "ask-wrong-type": "invalid_arguments",
+        "ask-bad-lang": "invalid_arguments",
+        "sparql-update": "forbidden",
+        "describe-unknown": "not_found",
+        "hpa-bad-yaml": "invalid_body",
+    }
+    for key, code in expected.items():
+        result = session["errors"][key]
+        assert result.is_error is True, key
+        assert result.content[0].text.startswith(code + ":"), result.content[0].text
+    assert session["after"].is_error is False and session["after"].structured_content["iri"] == ns.KR + "etcd"
+
+
+def test_resources_and_prompt_over_stdio(session: dict[str, Any]) -> None:
+    uris = {r.uri for r in session["resources"]}
+    assert {"kubekg://schema", "kubekg://queries/competency", "kubekg://document/ko"} <= uris
+    assert '"kg:AccessMode"' in session["schema"].contents[0].text
+    assert [p.name for p in session["prompts"]] == [prompts.PROMPT_NAME]
+    assert "What is etcd?" in session["prompt"].messages[0].content.text
