@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kubekg import ns
-from kubekg.graph.rules import VAR, WILDCARD, Rule
+from kubekg.graph.patterns import VAR, WILDCARD
+from kubekg.graph.rules import Rule
 from kubekg.graph.terms import from_nt
 
 MAX_ROUNDS = 32  # a fixed point needs far fewer rounds here; exceeding this means a runaway rule

@@ -2,7 +2,7 @@
 
 A rule is compiled once into (a) a SELECT over its WHERE clause that only returns bindings producing at least one
 triple not yet in the store (``FILTER NOT EXISTS`` on the template, so every round of the fixed point only sees new
-work) and (b) the template and the positive triple patterns of its body (from rdflib's SPARQL algebra), which the
+work) and (b) the template and the positive triple patterns of its body (read by kubekg.graph.patterns), which the
 reasoner instantiates with each binding to record the premises of a derivation.
 """
 
@@ -18,10 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kubekg import ns
+from kubekg.graph.patterns import WILDCARD, Pattern, extract
 from kubekg.graph.sparqltext import split_construct
-
-VAR = "?"  # patterns hold "?name" for variables, "*" for blank-node wildcards, N-Triples for constants
-WILDCARD = "*"
 
 _ID_LINE = re.compile(r"^#\s*id:\s*(\S+)\s*$", re.M)
 _IF_LINE = re.compile(r"^#\s*(if\b.*\bthen\b.*)$", re.M | re.I)
@@ -29,9 +27,6 @@ _IF_LINE = re.compile(r"^#\s*(if\b.*\bthen\b.*)$", re.M | re.I)
 
 class RuleError(Exception):
     """A rule file cannot be compiled; the message names the file."""
-
-
-Pattern = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -85,83 +80,29 @@ def header(text: str) -> tuple[str | None, str]:
     return (m.group(1) if m else None), (c.group(1).strip() if c else "")
 
 
-# ------------------------------------------------------------------ templates and premises from rdflib's algebra
-
-
-def _pattern_term(term) -> str | None:  # noqa: ANN001 - rdflib term
-    from rdflib.term import BNode, Literal, URIRef, Variable
-
-    if isinstance(term, Variable):
-        return VAR + str(term)
-    if isinstance(term, BNode):
-        return WILDCARD
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        return str(_rdflib_literal(term))
-    return None  # a property path
-
-
-def _rdflib_literal(lit) -> ox.Literal:  # noqa: ANN001 - rdflib Literal
-    if lit.language:
-        return ox.Literal(str(lit), language=lit.language)
-    if lit.datatype:
-        return ox.Literal(str(lit), datatype=ox.NamedNode(str(lit.datatype)))
-    return ox.Literal(str(lit))
-
-
-def _positive_patterns(node, out: list[Pattern]) -> None:  # noqa: ANN001 - rdflib CompValue
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    if not isinstance(node, CompValue):
-        return
-    if node.name == "BGP":
-        for triple in node.triples:
-            terms = [_pattern_term(t) for t in triple]
-            if None not in terms:
-                out.append(tuple(terms))
-        return
-    keys = ("p1",) if node.name == "Minus" else ("p", "p1", "p2")
-    for key in keys:
-        child = node.get(key)
-        if child is not None:
-            _positive_patterns(child, out)
-
-
 def compile_rule(path: Path) -> Rule:
-    """Compile one rule file (rdflib is imported only here; compiled rules are cached as JSON)."""
-    from rdflib.plugins.sparql import prepareQuery
-
+    """Compile one rule file: template and body patterns (kubekg.graph.patterns) and the incremental SELECT."""
     text = Path(path).read_text(encoding="utf-8")
     declared, comment = header(text)
     try:
-        algebra = prepareQuery(text, initNs=ns.PREFIXES).algebra
-    except Exception as exc:  # pyparsing and rdflib raise many types; all mean the same here
-        raise RuleError(f"{path}: cannot parse the rule: {exc}") from exc
-    if algebra.name != "ConstructQuery":
-        raise RuleError(f"{path}: a rule must be a CONSTRUCT query, not {algebra.name}")
-    template: list[Pattern] = []
-    for triple in algebra.template or []:
-        terms = [_pattern_term(t) for t in triple]
-        if None in terms or WILDCARD in terms:
+        template, premises = extract(text)
+        prologue, rest = split_construct(text)
+    except ValueError as exc:
+        raise RuleError(f"{path}: cannot read the rule: {exc}") from exc
+    for t in template:
+        if WILDCARD in t:
             raise RuleError(
                 f"{path}: the template may hold only variables, IRIs and literals (no blank nodes)"
             )
-        template.append(tuple(terms))
     if not template:
         raise RuleError(f"{path}: empty CONSTRUCT template")
-    premises: list[Pattern] = []
-    _positive_patterns(algebra.p, premises)
-    try:
-        prologue, rest = split_construct(text)
-    except ValueError as exc:
-        raise RuleError(f"{path}: {exc}") from exc
     checks = " || ".join(f"NOT EXISTS {{ {' '.join(t)} }}" for t in template)
     select = f"{prologue}\nSELECT * WHERE {{\n{{ SELECT * {rest}\n}}\nFILTER ({checks})\n}}\n"
-    try:  # pyoxigraph must accept the rewritten query too
+    try:  # the store's own parser is the judge of the rule's syntax
+        ox.Store().query(text, prefixes=ns.PREFIXES)
         ox.Store().query(select, prefixes=ns.PREFIXES)
     except SyntaxError as exc:
-        raise RuleError(f"{path}: the rule does not compile for the store: {exc}") from exc
+        raise RuleError(f"{path}: {exc}") from exc
     return Rule(
         id=Path(path).stem,
         path=str(path),
@@ -169,13 +110,15 @@ def compile_rule(path: Path) -> Rule:
         text=text,
         select=select,
         template=tuple(template),
-        premises=tuple(dict.fromkeys(premises)),
+        premises=tuple(premises),
         declared_id=declared,
     )
 
 
 _COMPILER = hashlib.sha256(
-    b"".join((Path(__file__).parent / name).read_bytes() for name in ("rules.py", "sparqltext.py"))
+    b"".join(
+        (Path(__file__).parent / name).read_bytes() for name in ("rules.py", "sparqltext.py", "patterns.py")
+    )
 ).hexdigest()[:16]  # compiled rules are reused only by the same compiler
 
 
