@@ -195,3 +195,20 @@ def test_real_graph_sparql_and_describe(capsys) -> None:
         code, out, err = run(capsys, "describe", term)
         assert code == 0, f"describe {term}: {err}"
         assert out.startswith("kr:") or out.startswith("kg:"), out[:80]
+
+
+@pytest.mark.slow
+def test_check_passes_when_every_row_of_the_given_seed_is_represented(
+    on_fixture, capsys, tmp_path: Path
+) -> None:
+    seed = tmp_path / "seed.md"
+    seed.write_text(
+        "## Storage\n\n벤더|제품명|쿠버네티스 사용명|볼륨확장|RWO|ROX|RWX\n---|---|---|---|---|---|---\n"
+        "아마존 AWS|AWS EBS(Elastic Block Store)|awsElasticBlockStore|O|O|X|X\n-|Azure File|azureFile|X|O|O|O\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "check", "--seed", str(seed))
+    assert "coverage:      2/2 table rows represented (100.0%)" in out
+    assert code == 0 and "result:        OK" in out
+    code, _, err = run(capsys, "check", "--seed", str(tmp_path / "missing.md"))
+    assert code == 2 and "no such file" in err
