@@ -111,7 +111,7 @@ class Explanation:
             for row in self.rows:
                 lines.append(
                     f"{detail}  {row.kind.lower().replace('tablerow', 'table row').replace('listitem', 'list item')} "
-                    f"{compact(row.iri)}: {row.text}"
+                    f"{compact(row.iri)}: {_short(row.text)}"
                 )
         else:
             lines.append(f"{detail}  absent: neither asserted nor inferred")
@@ -126,6 +126,14 @@ class Explanation:
             label = self.labels.get(c)
             parts.append(f"{c} ({label})" if label and label != c and not isinstance(term, ox.Literal) else c)
         return " ".join(parts)
+
+
+RENDER_WIDTH = 160  # the text tree shortens long row texts; to_dict() keeps them whole
+
+
+def _short(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= RENDER_WIDTH else text[: RENDER_WIDTH - 1] + "…"
 
 
 def _term_json(term: Term) -> dict:
