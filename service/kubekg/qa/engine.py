@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -194,14 +195,13 @@ class Answerer:
         out.sort(key=lambda r: (-r.score, r.params["_order"]))
         return out
 
-    def answer(self, question: Any, lang: str | None = None) -> dict[str, Any]:
+    def answer(self, question: Any, lang: str | None = None, max_chars: int | None = None) -> dict[str, Any]:
         """The answer contract for one question (raises MissingParameter / QuestionTooLong on bad input)."""
         if not isinstance(question, str) or not question.strip():
             raise MissingParameter("the question is empty; ask something like 'Which storage supports RWX?'")
-        if len(question) > self.max_chars:
-            raise QuestionTooLong(
-                f"the question has {len(question)} characters; the maximum is {self.max_chars}"
-            )
+        limit = max_chars or self.max_chars
+        if len(question) > limit:
+            raise QuestionTooLong(f"the question has {len(question)} characters; the maximum is {limit}")
         if lang not in (None, "", "ko", "en"):
             lang = None
         q = question.strip()
@@ -218,6 +218,12 @@ class Answerer:
                 continue
             return self._contract(q, ctx, r, outcome)
         return self._not_understood(q, ctx, readings)
+
+    def label_key(self, term: Any, lang: str) -> str:
+        """A sort key: the label of an IRI in lang, the lexical form of a literal."""
+        if isinstance(term, ox.NamedNode):
+            return self.index.label(term.value, lang).lower()
+        return str(getattr(term, "value", term)).lower()
 
     def names_of(self, iri: str) -> list[str]:
         """Every label and altLabel of an IRI, in any language (what the eval rule compares answers by)."""
@@ -424,24 +430,39 @@ def _sparql_term(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-_answerers: dict[int, Answerer] = {}
+_answerers: weakref.WeakKeyDictionary[Any, Answerer] = weakref.WeakKeyDictionary()
 _answerers_lock = threading.Lock()
 
 
-def get_answerer(kg: Any | None = None, max_chars: int = DEFAULT_MAX_CHARS) -> Answerer:
+class BoundAnswerer:
+    """The shared answerer of a graph with a caller's own question-length limit (a service setting)."""
+
+    def __init__(self, answerer: Answerer, max_chars: int) -> None:
+        self._answerer = answerer
+        self.max_chars = max_chars
+
+    def answer(self, question: Any, lang: str | None = None) -> dict[str, Any]:
+        return self._answerer.answer(question, lang, self.max_chars)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._answerer, name)
+
+
+def get_answerer(kg: Any | None = None, max_chars: int | None = None) -> Answerer | BoundAnswerer:
     """The process-wide answerer of a graph (default: ``kubekg.graph.load_graph()``), built on first use."""
     if kg is None:
         from kubekg.graph import load_graph
 
         kg = load_graph()
-    key = id(kg)
-    answerer = _answerers.get(key)
+    answerer = _answerers.get(kg)
     if answerer is None:
         with _answerers_lock:
-            answerer = _answerers.get(key)
+            answerer = _answerers.get(kg)
             if answerer is None:
-                answerer = Answerer(kg, max_chars)
-                _answerers[key] = answerer
+                answerer = Answerer(kg)
+                _answerers[kg] = answerer
+    if max_chars is not None and max_chars != answerer.max_chars:
+        return BoundAnswerer(answerer, max_chars)
     return answerer
 
 

@@ -8,6 +8,7 @@ and a question about something outside the graph scores too low to be answered a
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -516,6 +517,7 @@ def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
                         evidence.append((row["value"], ox.NamedNode(p), ox.NamedNode(other)))
                     elif other in eng.index.in_edges.get((row["value"].value, p), []):
                         evidence.append((ox.NamedNode(other), ox.NamedNode(p), row["value"]))
+    rows = sorted(rows, key=lambda row: eng.label_key(row["value"], ctx.lang))
     for row in rows:
         v = row["value"]
         if isinstance(v, ox.BlankNode):
@@ -770,9 +772,15 @@ def run_instances(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcom
     bindings = {"class": ox.NamedNode(r.params["class"])}
     rows = eng.select_file(kind.query, bindings)
     seen: list[ox.NamedNode] = []
+    order: dict[ox.NamedNode, float] = {}
     for row in rows:
         if row["entity"] not in seen and eng.index.is_entity(row["entity"].value):
             seen.append(row["entity"])
+        if "order" in row:
+            with contextlib.suppress(ValueError):
+                order[row["entity"]] = float(row["order"].value)
+    # the document's order where it has one, else by label (sorted here: ORDER BY over mixed terms is fragile)
+    seen.sort(key=lambda e: (order.get(e, 1e9), eng.index.label(e.value, ctx.lang).lower()))
     if not seen:
         return None
     rdf_type = ox.NamedNode(ns.PREFIXES["rdf"] + "type")
