@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import yaml
 from flask import Flask
 from jsonschema import Draft202012Validator
 
@@ -200,3 +201,76 @@ def test_every_tool_names_a_rest_endpoint_of_the_app(app: Flask) -> None:
         if path == "/api/ask" and not any(r == "/api/ask" for r, _ in rules):
             continue  # kubekg.web.ask is the qa helper's blueprint; test_mcp_http compares ask with it when present
         assert (path, tool.endpoint["method"]) in rules, tool.name
+
+
+RECONCILE = """
+hpa:
+  apiVersion: autoscaling/v2
+  kind: HorizontalPodAutoscaler
+  metadata: {name: web, namespace: default}
+  spec:
+    scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+    minReplicas: 1
+    maxReplicas: 10
+    metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+scale: {spec: {replicas: 2}, status: {replicas: 2}}
+pods:
+- metadata: {name: web-1, namespace: default}
+  spec: {containers: [{name: app, resources: {requests: {cpu: 200m}}}]}
+  status: {phase: Running, startTime: "2024-01-01T00:00:00Z",
+           conditions: [{type: Ready, status: "True", lastTransitionTime: "2024-01-01T00:00:10Z"}]}
+- metadata: {name: web-2, namespace: default}
+  spec: {containers: [{name: app, resources: {requests: {cpu: 200m}}}]}
+  status: {phase: Running, startTime: "2024-01-01T00:00:00Z",
+           conditions: [{type: Ready, status: "True", lastTransitionTime: "2024-01-01T00:00:10Z"}]}
+podMetrics:
+- metadata: {name: web-1, namespace: default}
+  timestamp: "2024-01-01T01:00:00Z"
+  window: 30s
+  containers: [{name: app, usage: {cpu: 300m}}]
+- metadata: {name: web-2, namespace: default}
+  timestamp: "2024-01-01T01:00:00Z"
+  window: 30s
+  containers: [{name: app, usage: {cpu: 300m}}]
+now: "2024-01-01T01:00:05Z"
+"""
+
+SIMULATIONS = [
+    (
+        "hpa-timeline",
+        "simulate_hpa",
+        T.BY_NAME["simulate_hpa"].example["scenario"],
+        None,
+        "/api/simulate/hpa/timeline",
+    ),
+    ("hpa-reconcile", "simulate_hpa", RECONCILE, "reconcile", "/api/simulate/hpa/reconcile"),
+    (
+        "pv-scenario",
+        "simulate_pv",
+        T.BY_NAME["simulate_pv"].example["scenario"],
+        None,
+        "/api/simulate/pv/scenario",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "scenario", "mode", "path"), [c[1:] for c in SIMULATIONS], ids=[c[0] for c in SIMULATIONS]
+)
+def test_simulations_are_their_routes(
+    name: str, scenario: str, mode: str | None, path: str, ctx: ToolContext, app: Flask
+) -> None:
+    result = T.call_tool(name, {"scenario": scenario, "mode": mode}, ctx)
+    rest = app.test_client().post(path, data=scenario.encode(), content_type="application/yaml")
+    assert rest.status_code == 200, rest.get_data(as_text=True)
+    assert result == rest.get_json()
+    as_object = {"scenario": yaml.safe_load(scenario), "mode": mode}  # MCP clients may send objects
+    assert T.call_tool(name, as_object, ctx) == result
+
+
+def test_one_reconcile_applies_the_scale_up_limit(ctx: ToolContext) -> None:
+    """Two pods at 300m of 200m requested, target 50%: 6 wanted, the controller's limit allows 4 this sync."""
+    result = T.call_tool("simulate_hpa", {"scenario": RECONCILE, "mode": "reconcile"}, ctx)
+    assert (result["desiredReplicas"], result["rescale"], result["reason"]) == (4, True, "ScaleUpLimit")
