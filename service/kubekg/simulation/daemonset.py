@@ -97,16 +97,31 @@ class DaemonSetSpec:
                 self.affinity.append(sel)
 
     def should_run_on(self, node: Node) -> tuple[bool, str]:
-        """(runs, why) for one node."""
+        """(runs, why) for a new daemon pod on one node."""
+        run, _, why = self.node_should_run(node)
+        return run, why
+
+    def node_should_run(self, node: Node) -> tuple[bool, bool, str]:
+        """NodeShouldRunDaemonPod: (should run, should continue running, why).
+
+        A NoSchedule taint keeps new pods off the node but lets a running one stay; only an untolerated
+        NoExecute taint (or a selector/affinity mismatch) removes it.
+        """
         for key, value in self.node_selector.items():
             if node.labels.get(key) != value:
-                return False, f"nodeSelector {key}={value} does not match"
+                return False, False, f"nodeSelector {key}={value} does not match"
         if self.affinity and not any(sel.matches(node.labels) for sel in self.affinity):
-            return False, "required node affinity does not match"
-        for taint in node.taints:
-            if taint[2] in ("NoSchedule", "NoExecute") and not tolerates(self.tolerations, taint):
-                return False, f"taint {taint[0]}={taint[1]}:{taint[2]} is not tolerated"
-        return True, "matches"
+            return False, False, "required node affinity does not match"
+        untolerated = [
+            t
+            for t in node.taints
+            if t[2] in ("NoSchedule", "NoExecute") and not tolerates(self.tolerations, t)
+        ]
+        if untolerated:
+            no_execute = any(t[2] == "NoExecute" for t in untolerated)
+            t = untolerated[0]
+            return False, not no_execute, f"taint {t[0]}={t[1]}:{t[2]} is not tolerated"
+        return True, True, "matches"
 
 
 def run(body: object, facts: Facts) -> dict[str, Any]:
@@ -138,8 +153,8 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
                     }
                 )
                 continue
-            ok, why = ds.should_run_on(nodes[name])
-            if not ok:
+            _, keep, why = ds.node_should_run(nodes[name])
+            if not keep:
                 pod = pods.pop(name)
                 events.append(
                     {

@@ -18,6 +18,7 @@ from typing import Any
 from kubekg.simulation.errors import ExpansionNotAllowed, InvalidObject, SimulationError
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import (
+    ANN_PROVISIONED_BY,
     ANN_SELECTED_NODE,
     kind_of,
     mapping,
@@ -248,6 +249,24 @@ class Scenario:
                 changed = True
         return changed
 
+    def external_deleter(self) -> None:
+        """The CSI external-provisioner deletes the Released volumes it provisioned when their policy is Delete."""
+        for name in sorted(self.ctrl.volumes):
+            view = self.ctrl.volume(name)
+            provisioner = view.annotations.get(ANN_PROVISIONED_BY, "")
+            if (
+                view.phase == "Released"
+                and view.reclaim_policy == "Delete"
+                and view.plugin == "csi"
+                and provisioner
+                and not provisioner.startswith("kubernetes.io/")
+                and not view.deleting
+                and self.ctrl.is_volume_released(name)
+            ):
+                del self.ctrl.volumes[name]
+                self.ctrl.deleted_volumes.append(name)
+                self.ctrl.deleted_assets.append(name)
+
     def converge(self, max_rounds: int = 12) -> None:
         """Run scheduler, PV controller and finalizers until the state stops changing (bounded)."""
         for _ in range(max_rounds):
@@ -260,6 +279,7 @@ class Scenario:
             )
             self.schedule_pods()
             self.ctrl.sync_all(max_rounds=4)
+            self.external_deleter()
             self.finalize()
             after = (
                 self.ctrl.volumes,
