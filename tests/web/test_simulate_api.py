@@ -720,3 +720,57 @@ def test_in_the_service_app_with_the_graph(client):
     assert ok["factsSource"] == "graph" and ok["desiredReplicas"] == 4
     page = client.get("/simulate/hpa")
     assert page.status_code == 200 and "<script" not in page.get_data(as_text=True)
+
+
+def test_go_zero_times_from_marshalled_test_fixtures(sim):
+    """Pods without startTime and samples without timestamp read as Go's zero time (how the k8s fixtures marshal)."""
+
+    def fixture_pod(i, start=None):
+        status = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        if start:
+            status["startTime"] = start
+        return {
+            "kind": "Pod",
+            "metadata": {"name": f"test-pod-{i}"},
+            "spec": {
+                "containers": [
+                    {"name": "c1", "resources": {"requests": {"cpu": "500m"}}},
+                    {"name": "c2", "resources": {"requests": {"cpu": "500m"}}},
+                ]
+            },
+            "status": status,
+        }
+
+    body = {
+        "hpa": hpa(
+            min_r=2,
+            max_r=6,
+            metrics=[
+                {
+                    "type": "Resource",
+                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 30}},
+                }
+            ],
+        ),
+        "scale": {"spec": {"replicas": 3}},
+        "pods": [fixture_pod(0, NOW), fixture_pod(1), fixture_pod(2)],  # pod 0 is "hot": started now
+        "podMetrics": [
+            {
+                "kind": "PodMetrics",
+                "metadata": {"name": f"test-pod-{i}"},
+                "containers": [
+                    {"name": "c1", "usage": {"cpu": f"{v}m"}},
+                    {"name": "c2", "usage": {"cpu": f"{v}m"}},
+                ],
+            }
+            for i, v in enumerate([150, 250, 350])
+        ],
+        "now": NOW,
+        "config": {"cpuInitializationPeriodSeconds": 120, "initialReadinessDelaySeconds": 10},
+    }
+    out = sim.post("/api/simulate/hpa/reconcile", json=body).get_json()
+    # TestScaleUpHotCpuLessScale: the hot pod is unready -> 60 % over two pods -> added back at 0 -> 40 % -> 4
+    assert (
+        out["desiredReplicas"],
+        out["currentMetrics"][0]["resource"]["current"]["averageUtilization"],
+    ) == (4, 60)

@@ -284,7 +284,8 @@ def parse_pod(raw: object, path: str = "pod") -> Pod:
         status = mapping(doc["status"], f"{path}.status")
         pod.phase = string(status.get("phase"), f"{path}.status.phase") or "Pending"
         start = status.get("startTime")
-        pod.start = parse_time(start, f"{path}.status.startTime") if start else None
+        # a running pod always has a startTime; one left out (or null, as Go's zero time marshals) is Go's zero time
+        pod.start = parse_time(start, f"{path}.status.startTime") if start else ZERO_TIME
         pod.ready, pod.ready_ltt = None, ZERO_TIME
         for i, cond in enumerate(sequence(status.get("conditions"), f"{path}.status.conditions")):
             cond = mapping(cond, f"{path}.status.conditions[{i}]")
@@ -312,7 +313,11 @@ DEFAULT_METRIC_WINDOW = 60 * NS  # metricServerDefaultMetricWindow
 
 
 def parse_pod_metrics(raw: object, path: str, now: int) -> PodMetrics:
-    """A PodMetrics object; a missing timestamp means ``now``, a missing window one minute."""
+    """A PodMetrics object; a missing (or null) timestamp is Go's zero time, a missing window one minute.
+
+    The zero timestamp is what a sample without one means to the controller: within a pod's cpu
+    initialization period such a sample predates the readiness transition, so it is not trusted.
+    """
     doc = mapping(raw, path)
     _check_kind(doc, path, "PodMetrics")
     meta = parse_meta(doc.get("metadata"), f"{path}.metadata")
@@ -332,7 +337,7 @@ def parse_pod_metrics(raw: object, path: str, now: int) -> PodMetrics:
     return PodMetrics(
         name=meta.name,
         namespace=meta.namespace,
-        timestamp=parse_time(ts, f"{path}.timestamp") if ts else now,
+        timestamp=parse_time(ts, f"{path}.timestamp") if ts else ZERO_TIME,
         window=parse_duration(window, f"{path}.window") if window is not None else DEFAULT_METRIC_WINDOW,
         containers=tuple(containers),
     )
