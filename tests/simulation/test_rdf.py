@@ -59,7 +59,7 @@ def test_hpa_timeline_run_steps():
         store.query(
             ns.sparql_prefixes()
             + "SELECT ?order ?desired ?reason WHERE { GRAPH ?g { ?run a kg:SimulationRun ; kg:hasStep ?s . "
-            "?s kg:order ?order ; kg:desiredReplicas ?desired ; kg:reason ?reason } } ORDER BY ?order LIMIT 2"
+            "?s kg:order ?order ; kg:desiredReplicas ?desired ; kg:conditionReason ?reason } } ORDER BY ?order LIMIT 2"
         )
     )
     assert [(int(r["desired"].value), r["reason"].value) for r in rows] == [

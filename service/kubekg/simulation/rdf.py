@@ -153,7 +153,7 @@ def hpa_timeline_quads(rid: str, result: Mapping[str, Any], target_kind: str = "
             ),
             ox.Quad(snode, _kg("replicas"), _lit(int(row["replicas"])), g),
             ox.Quad(snode, _kg("desiredReplicas"), _lit(int(row["desiredReplicas"])), g),
-            ox.Quad(snode, _kg("reason"), _lit(row["reason"]), g),
+            ox.Quad(snode, _kg("conditionReason"), _lit(row["reason"]), g),
         ]
         if row.get("utilization") is not None:
             quads.append(ox.Quad(snode, _kg("utilizationPercent"), _lit(int(row["utilization"])), g))
