@@ -52,7 +52,7 @@ def format_time(ns: int) -> str:
     """RFC 3339 in UTC with a 'Z'; fractional seconds only when there are any (trailing zeros trimmed)."""
     seconds, nanos = divmod(ns, NS)
     moment = _EPOCH + timedelta(seconds=seconds)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
     if nanos:
         text += "." + f"{nanos:09d}".rstrip("0")
     return text + "Z"
