@@ -143,15 +143,21 @@ EXAMPLES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None, int]]] = 
     ("post", "/api/simulate/hpa/reconcile"): [
         ("/api/simulate/hpa/reconcile", HPA_RECONCILE, 200),
         ("/api/simulate/hpa/reconcile", {**HPA_RECONCILE, "hpa": _hpa("DaemonSet")}, 422),
-        ("/api/simulate/hpa/reconcile", {"hpa": "not an object"}, 400),
+        ("/api/simulate/hpa/reconcile", {**HPA_RECONCILE, "hpa": "not an object"}, 422),
         ("/api/simulate/hpa/reconcile", [], 400),
     ],
     ("post", "/api/simulate/pv/bind"): [
         ("/api/simulate/pv/bind", PV_BIND, 200),
-        ("/api/simulate/pv/bind", {"claim": "not an object"}, 400),
+        ("/api/simulate/pv/bind", {**PV_BIND, "claim": "not an object"}, 422),
+        ("/api/simulate/pv/bind", "just a string", 400),
     ],
     ("post", "/api/simulate/pv/sync-volume"): [
-        ("/api/simulate/pv/sync-volume", {"persistentVolume": "not an object"}, 400),
+        (
+            "/api/simulate/pv/sync-volume",
+            {"persistentVolume": PV_BIND["persistentVolumes"][0], "claims": [], "syncs": 1},
+            200,
+        ),
+        ("/api/simulate/pv/sync-volume", {"persistentVolume": "not an object"}, 422),
     ],
     **{("post", f"/api/simulate/{name}"): [(f"/api/simulate/{name}", [], 400)] for name in SCENARIOS},
 }

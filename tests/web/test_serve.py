@@ -209,3 +209,22 @@ def test_prepare_metrics_dir_sets_the_environment(monkeypatch):
     finally:
         monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_warm_up_builds_the_search_index_and_calls_blueprint_hooks(app, monkeypatch):
+    import types
+
+    import kubekg.web
+    from kubekg.web import entities
+
+    calls = []
+    module = types.SimpleNamespace(warm_up=lambda a: calls.append((a, a.extensions["kubekg"])))
+    broken = types.SimpleNamespace(warm_up=lambda a: 1 / 0)
+    monkeypatch.setitem(sys.modules, "kubekg_test_warm", module)
+    monkeypatch.setitem(sys.modules, "kubekg_test_broken", broken)
+    monkeypatch.setattr(
+        kubekg.web, "BLUEPRINTS", (("kubekg_test_broken", False), ("kubekg_test_warm", False))
+    )
+    serve.warm_up(app)  # a failing hook is logged, not fatal
+    assert calls == [(app, app.extensions["kubekg"])]
+    assert app.extensions["kubekg"] in entities._INDEXES

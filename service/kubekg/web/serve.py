@@ -162,8 +162,12 @@ def prepare_metrics_dir() -> str:
 
 
 def warm_up(app: Any) -> None:
-    """Build the lazy look-up tables in the master, so every forked worker shares them (copy-on-write)."""
-    from kubekg.web import entities
+    """Build the lazy look-up tables in the master, so every forked worker shares them (copy-on-write).
+
+    Besides the search index, each registered blueprint module may define ``warm_up(app)`` (e.g. the question
+    answerer loading its analyser); it runs here, inside an app context, once, before the workers fork.
+    """
+    from kubekg.web import BLUEPRINTS, entities
 
     kg = app.extensions["kubekg"]
     if getattr(getattr(kg, "backend", None), "name", "embedded") != "embedded":
@@ -172,6 +176,15 @@ def warm_up(app: Any) -> None:
     entities.search_index(kg)
     if hasattr(kg, "find"):
         kg.find("etcd")  # graph-core's label table and index
+    with app.app_context():
+        for module_name, _ in BLUEPRINTS:
+            module = sys.modules.get(module_name)
+            hook = getattr(module, "warm_up", None) if module is not None else None
+            if callable(hook):
+                try:
+                    hook(app)
+                except Exception as exc:  # a cold cache only costs the first request its time
+                    log.warning("warm-up of %s failed: %s", module_name, exc)
     log.info("look-up tables built in %.2f s", time.perf_counter() - started)
 
 
