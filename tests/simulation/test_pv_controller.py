@@ -294,6 +294,14 @@ SYNC_CLAIM = [
         ["Warning VolumeMismatch"],
     ),
     (
+        "claim spec.volumeName ignores the volume phase",
+        [volume("released-free", "1Gi", phase="Released")],
+        [claim("c", "uidc", "1Gi", "released-free")],
+        {"released-free": ("Bound", "uidc", "c", True)},
+        ("Bound", "released-free", False, True),
+        [],
+    ),
+    (
         "3-1 - bound claim with missing VolumeName",
         [],
         [claim("claim3-1", "uid3-1", "10Gi", "", "Bound", None, BBC, BC)],

@@ -774,3 +774,15 @@ def test_go_zero_times_from_marshalled_test_fixtures(sim):
         out["desiredReplicas"],
         out["currentMetrics"][0]["resource"]["current"]["averageUtilization"],
     ) == (4, 60)
+
+
+def test_bind_fresh_manifests_without_status_are_synced_first(sim):
+    """A PV manifest with no status at all gets Available from its first volume sync; an empty status stays unmatched (1-17)."""
+    fresh = pv("fresh", "1Gi")
+    fresh.pop("status")
+    out = sim.post("/api/simulate/pv/bind", json={"persistentVolumes": [fresh], "claim": pvc()}).get_json()
+    assert (out["volumeName"], out["assumedAvailable"]) == ("fresh", ["fresh"])
+    empty = pv("empty", "1Gi")
+    empty["status"] = {}
+    out = sim.post("/api/simulate/pv/bind", json={"persistentVolumes": [empty], "claim": pvc()}).get_json()
+    assert out["volumeName"] is None

@@ -365,8 +365,17 @@ def run_pv_bind(body: object, facts: Facts) -> dict[str, Any]:
     if claim_raw is None:
         raise InvalidObject("claim", "required value")
     ctrl = _pv_controller(body, facts, now, "persistentVolumes", [])
+    synced = []
+    for name, doc in ctrl.volumes.items():
+        ref = (doc.get("spec") or {}).get("claimRef")
+        if "status" not in doc and not (ref or {}).get("uid"):
+            # a manifest without any status has just been created: its first syncVolume makes it Available
+            ctrl.update_volume_phase(name, "Available")
+            synced.append(name)
     view = ctrl.add_claim(claim_raw, "claim")
     out = bind_decision(ctrl, view.key)
+    if synced:
+        out["assumedAvailable"] = synced
     out["factsSource"] = facts.source
     return out
 
