@@ -308,3 +308,15 @@ def test_sections_are_the_document_tree_in_order(kg: KnowledgeGraph) -> None:
     assert orders == sorted(orders) and len(sections) == len(kg.heading_paths())
     grouped = F.section_facts(kg, "en")
     assert list(grouped) == [s["iri"] for s in sections if s["iri"] in grouped]
+
+
+def test_facts_about_one_entity_equal_the_filtered_table() -> None:
+    """An entity's facts from targeted queries (no table yet) are exactly the whole table's facts about it."""
+    fresh = build_graph()
+    iris = [ns.KR + e for e in ("nfs", "etcd", "HorizontalPodAutoscaler", "DaemonSet", "section/pv-pvc")]
+    targeted = {iri: F.facts_about(fresh, iri, "ko", inferred=True) for iri in iris}
+    F.facts(fresh, "ko", inferred=True)  # now the table exists and facts_about filters it
+    for iri, found in targeted.items():
+        assert found == F.facts_about(fresh, iri, "ko", inferred=True), iri
+        assert all(iri in (f["subject"]["iri"], f["object"].get("iri")) for f in found)
+    assert all(targeted[iri] for iri in iris[:4])

@@ -211,15 +211,16 @@ class _Raw:
 
 
 @dataclass
-class _Base:
-    """What every rendering of one graph's facts needs: raw facts, labels, sections, rules."""
+class _Context:
+    """What rendering any of one graph's facts needs: labels, sections, rules, derivations (read once per graph)."""
 
-    asserted: list[_Raw]
-    inferred: list[_Raw]
     labels: dict[str, dict[str, str]]
     sections: dict[str, dict[str, Any]]
     rules: dict[str, dict]
+    derivations: dict[str, dict]
+    stated: Any  # (s, p, o) N-Triples -> the section graphs asserting it
     rendered: dict[tuple[str, bool], list[dict]] = field(default_factory=dict)
+    table: tuple[list[_Raw], list[_Raw]] | None = None
 
 
 def _nt(term: Any) -> str:
@@ -232,7 +233,26 @@ def _section_key(sections: dict[str, dict[str, Any]], iri: str | None) -> tuple[
     return order, iri or ""
 
 
-def _load(kg: Any) -> _Base:
+def _stated_lookup(kg: Any) -> Any:
+    """Where a triple (N-Triples terms) is asserted: the graph's own index when it has one, else one query."""
+    if hasattr(kg, "graphs_of"):
+        from kubekg.graph.terms import from_nt
+
+        def lookup(triple: tuple[str, str, str]) -> set[str]:
+            try:
+                terms = [from_nt(t) for t in triple]
+            except (SyntaxError, ValueError, StopIteration):
+                return set()
+            return {g for g in kg.graphs_of(*terms) if g.startswith(ns.SECTION)}
+
+        return lookup
+    stated: dict[tuple[str, str, str], set[str]] = {}
+    for r in kg.select(SECTION_TRIPLES_Q):
+        stated.setdefault((str(r["s"]), str(r["p"]), str(r["o"])), set()).add(r["g"].value)
+    return lambda triple: stated.get(triple, set())
+
+
+def _load_context(kg: Any) -> _Context:
     labels: dict[str, dict[str, str]] = {}
     for row in kg.select(LABELS_Q):
         lit = row["l"]
@@ -248,66 +268,92 @@ def _load(kg: Any) -> _Base:
             except ValueError:
                 order = None
         sections[row["sec"].value] = {"path": row["path"].value, "order": order}
+    return _Context(
+        labels=labels,
+        sections=sections,
+        rules=getattr(kg, "rules", None) or {},
+        derivations=getattr(kg, "derivations", None) or {},
+        stated=_stated_lookup(kg),
+    )
 
-    asserted = [_Raw(r["s"], r["p"], r["o"], r["g"].value) for r in kg.select(ASSERTED_Q)]
-    asserted += [_Raw(r["s"], r["p"], r["o"], r["g"].value, negated=True) for r in kg.select(NEGATIVE_Q)]
+
+def _select_about(kg: Any, query: str, about: ox.NamedNode | None) -> list[dict[str, Any]]:
+    """The rows of a fact query, or only those whose subject or object is ``about`` (two bound queries)."""
+    if about is None:
+        return kg.select(query)
+    rows: dict[tuple[str, ...], dict[str, Any]] = {}
+    for var in ("s", "o"):
+        for row in kg.select(query, {var: about}):
+            row = {**row, var: about}
+            rows.setdefault(tuple(str(row.get(k)) for k in ("g", "s", "p", "o")), row)
+    return list(rows.values())
+
+
+def _raw_facts(kg: Any, ctx: _Context, about: ox.NamedNode | None = None) -> tuple[list[_Raw], list[_Raw]]:
+    """The asserted and inferred facts (of the whole graph, or about one entity), each list in the stable order."""
+    asserted = [_Raw(r["s"], r["p"], r["o"], r["g"].value) for r in _select_about(kg, ASSERTED_Q, about)]
+    asserted += [
+        _Raw(r["s"], r["p"], r["o"], r["g"].value, negated=True) for r in _select_about(kg, NEGATIVE_Q, about)
+    ]
     for raw in asserted:
         raw.sections = [raw.section] if raw.section else []
     asserted.sort(
-        key=lambda r: (_section_key(sections, r.section), r.s.value, r.p.value, _nt(r.o), r.negated)
+        key=lambda r: (_section_key(ctx.sections, r.section), r.s.value, r.p.value, _nt(r.o), r.negated)
     )
-
-    inferred = [_Raw(r["s"], r["p"], r["o"], None) for r in kg.select(INFERRED_Q)]
-    if inferred:
-        stated: dict[str, set[str]] = {}
-        for r in kg.select(SECTION_TRIPLES_Q):
-            stated.setdefault(f"{r['s']} {r['p']} {r['o']}", set()).add(r["g"].value)
-        derivations = getattr(kg, "derivations", None) or {}
-        memo: dict[str, set[str]] = {}
-        for raw in inferred:
-            key = f"{raw.s} {raw.p} {raw.o}"
-            record = derivations.get(key)
-            raw.rule = record.get("rule") if record else None
-            raw.sections = sorted(
-                _premise_sections(key, derivations, stated, memo, 0), key=lambda s: _section_key(sections, s)
-            )
-        inferred.sort(key=lambda r: (r.s.value, r.p.value, _nt(r.o)))
-    rules = getattr(kg, "rules", None) or {}
-    return _Base(asserted, inferred, labels, sections, rules)
+    inferred = [_Raw(r["s"], r["p"], r["o"], None) for r in _select_about(kg, INFERRED_Q, about)]
+    memo: dict[tuple[str, str, str], set[str]] = {}
+    for raw in inferred:
+        key = (_nt(raw.s), _nt(raw.p), _nt(raw.o))
+        record = ctx.derivations.get(" ".join(key))
+        raw.rule = record.get("rule") if record else None
+        raw.sections = sorted(
+            _premise_sections(ctx, key, memo, 0), key=lambda s: _section_key(ctx.sections, s)
+        )
+    inferred.sort(key=lambda r: (r.s.value, r.p.value, _nt(r.o)))
+    return asserted, inferred
 
 
 _MAX_DEPTH = 64  # derivation chains are acyclic and short; this only guards a corrupt cache
 
 
 def _premise_sections(
-    key: str, derivations: dict[str, dict], stated: dict[str, set[str]], memo: dict[str, set[str]], depth: int
+    ctx: _Context, triple: tuple[str, str, str], memo: dict[tuple[str, str, str], set[str]], depth: int
 ) -> set[str]:
     """The sections of the asserted triples an inferred triple rests on (following the first-derivation records)."""
-    if key in memo:
-        return memo[key]
-    memo[key] = set()  # breaks any cycle a corrupt record could make
-    found: set[str] = set(stated.get(key, ()))
-    record = derivations.get(key)
+    if triple in memo:
+        return memo[triple]
+    memo[triple] = set()  # breaks any cycle a corrupt record could make
+    found = set(ctx.stated(triple))
+    record = ctx.derivations.get(" ".join(triple))
     if not found and record and depth < _MAX_DEPTH:
         for premise in record.get("premises", []):
-            pkey = " ".join(premise)
-            found |= _premise_sections(pkey, derivations, stated, memo, depth + 1)
-    memo[key] = found
+            if len(premise) == 3:
+                found |= _premise_sections(ctx, (premise[0], premise[1], premise[2]), memo, depth + 1)
+    memo[triple] = found
     return found
 
 
 _LOCK = threading.Lock()
-_BASES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CONTEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _base(kg: Any) -> _Base:
-    base = _BASES.get(kg)
-    if base is None:
+def _context(kg: Any) -> _Context:
+    ctx = _CONTEXTS.get(kg)
+    if ctx is None:
         with _LOCK:
-            base = _BASES.get(kg)
-            if base is None:
-                base = _BASES[kg] = _load(kg)
-    return base
+            ctx = _CONTEXTS.get(kg)
+            if ctx is None:
+                ctx = _CONTEXTS[kg] = _load_context(kg)
+    return ctx
+
+
+def _table(kg: Any) -> tuple[_Context, tuple[list[_Raw], list[_Raw]]]:
+    ctx = _context(kg)
+    if ctx.table is None:
+        with _LOCK:
+            if ctx.table is None:
+                ctx.table = _raw_facts(kg, ctx)
+    return ctx, ctx.table
 
 
 # ------------------------------------------------------------------------------------------------ rendering
@@ -317,7 +363,7 @@ def _compact(iri: str) -> str:
     return compact(iri)
 
 
-def _labels_of(base: _Base, iri: str) -> dict[str, str | None]:
+def _labels_of(base: _Context, iri: str) -> dict[str, str | None]:
     entry = base.labels.get(iri) or BUILTIN_LABELS.get(iri) or {}
     plain = entry.get("")
     return {"en": entry.get("en") or plain, "ko": entry.get("ko")}
@@ -328,7 +374,7 @@ def _label(labels: dict[str, str | None], lang: str, fallback: str) -> str:
     return labels.get(lang) or labels.get(other) or fallback
 
 
-def _iri_json(base: _Base, iri: str, lang: str) -> dict[str, Any]:
+def _iri_json(base: _Context, iri: str, lang: str) -> dict[str, Any]:
     labels = _labels_of(base, iri)
     cid = _compact(iri)
     return {"type": "iri", "iri": iri, "id": cid, "label": _label(labels, lang, cid), "labels": labels}
@@ -344,7 +390,7 @@ def _literal_text(lit: ox.Literal, lang: str) -> str:
     return " ".join(lit.value.split())
 
 
-def _term_json(base: _Base, term: Any, lang: str) -> dict[str, Any]:
+def _term_json(base: _Context, term: Any, lang: str) -> dict[str, Any]:
     if isinstance(term, ox.NamedNode):
         return _iri_json(base, term.value, lang)
     return {
@@ -356,7 +402,7 @@ def _term_json(base: _Base, term: Any, lang: str) -> dict[str, Any]:
     }
 
 
-def _section_json(base: _Base, iri: str) -> dict[str, Any]:
+def _section_json(base: _Context, iri: str) -> dict[str, Any]:
     info = base.sections.get(iri, {})
     return {
         "iri": iri,
@@ -374,7 +420,7 @@ def fact_id(section: str | None, s: Any, p: Any, o: Any, negated: bool) -> str:
     return "fact-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _render(base: _Base, raw: _Raw, lang: str) -> dict[str, Any]:
+def _render(base: _Context, raw: _Raw, lang: str) -> dict[str, Any]:
     subject = _iri_json(base, raw.s.value, lang)
     predicate = _iri_json(base, raw.p.value, lang)
     obj = _term_json(base, raw.o, lang)
@@ -410,23 +456,36 @@ def _render(base: _Base, raw: _Raw, lang: str) -> dict[str, Any]:
 def facts(kg: Any, lang: str = "en", inferred: bool = False) -> list[dict[str, Any]]:
     """Every fact of the graph (``FACT_RULE``) as JSON-ready dicts in the stable order; inferred ones on request."""
     lang = check_lang(lang)
-    base = _base(kg)
+    ctx, (asserted, derived) = _table(kg)
     key = (lang, inferred)
-    out = base.rendered.get(key)
+    out = ctx.rendered.get(key)
     if out is None:
-        raws = base.asserted + (base.inferred if inferred else [])
-        out = [_render(base, raw, lang) for raw in raws]
-        base.rendered[key] = out
+        out = [_render(ctx, raw, lang) for raw in asserted + (derived if inferred else [])]
+        ctx.rendered[key] = out
     return out
 
 
 def facts_about(kg: Any, iri: str, lang: str = "en", inferred: bool = True) -> list[dict[str, Any]]:
-    """The facts whose subject or object is one entity, in the stable order."""
-    return [
-        f
-        for f in facts(kg, lang, inferred)
-        if f["subject"]["iri"] == iri or (f["object"]["type"] == "iri" and f["object"]["iri"] == iri)
-    ]
+    """The facts whose subject or object is one entity, in the stable order (the same dicts ``facts`` gives).
+
+    Filters the whole table when it is built already; otherwise asks only for that entity's facts, so one entity
+    page does not pay for the whole graph (notably over a remote SPARQL store).
+    """
+    lang = check_lang(lang)
+    ctx = _context(kg)
+    if ctx.table is not None:
+
+        def about(f: dict[str, Any]) -> bool:
+            return f["subject"]["iri"] == iri or (f["object"]["type"] == "iri" and f["object"]["iri"] == iri)
+
+        return [f for f in facts(kg, lang, inferred) if about(f)]
+    asserted, derived = _raw_facts(kg, ctx, ox.NamedNode(iri))
+    return [_render(ctx, raw, lang) for raw in asserted + (derived if inferred else [])]
+
+
+def entity_head(kg: Any, iri: str, lang: str = "en") -> dict[str, Any]:
+    """An entity's reference (iri, compact id, display label in ``lang``, ko/en labels), as facts show it."""
+    return _iri_json(_context(kg), iri, check_lang(lang))
 
 
 def section_facts(kg: Any, lang: str = "en") -> dict[str, list[dict[str, Any]]]:
@@ -439,9 +498,9 @@ def section_facts(kg: Any, lang: str = "en") -> dict[str, list[dict[str, Any]]]:
 
 def sections(kg: Any) -> list[dict[str, Any]]:
     """Every document section (IRI, slug, heading path, order, labels) in document order."""
-    base = _base(kg)
-    ordered = sorted(base.sections, key=lambda s: _section_key(base.sections, s))
-    return [_section_json(base, s) for s in ordered]
+    ctx = _context(kg)
+    ordered = sorted(ctx.sections, key=lambda s: _section_key(ctx.sections, s))
+    return [_section_json(ctx, s) for s in ordered]
 
 
 def to_jsonl(items: Iterable[dict[str, Any]]) -> str:
@@ -473,6 +532,7 @@ __all__ = [
     "LANGS",
     "check_lang",
     "document",
+    "entity_head",
     "fact_id",
     "facts",
     "facts_about",

@@ -88,7 +88,7 @@ def entity_markdown(kg: Any, iri: str, lang: str = "en") -> str:
     h = HEADINGS[lang]
     node = ox.NamedNode(iri)
     about = chat_facts.facts_about(kg, iri, lang, inferred=True)
-    head = chat_facts._iri_json(chat_facts._base(kg), iri, lang)
+    head = chat_facts.entity_head(kg, iri, lang)
     labels = head["labels"]
     alt: list[str] = []
     definitions: dict[str, str] = {}
