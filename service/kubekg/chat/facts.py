@@ -64,8 +64,9 @@ _BOOKKEEPING = ", ".join(f"<{t}>" for t in BOOKKEEPING_TYPES)
 _FILTERS = f"""
   FILTER (isIRI(?s) && !isBlank(?o))
   FILTER (?p NOT IN ({_EXCLUDED}))
-  FILTER (?p != rdf:type || ?o NOT IN ({_BOOKKEEPING}))
-  FILTER NOT EXISTS {{ ?s rdf:type/rdfs:subClassOf* kg:DocumentPart }}"""
+  FILTER (?p != rdf:type || ?o NOT IN ({_BOOKKEEPING}))"""
+# document parts are left out in Python (one query for all of them is much cheaper than a NOT EXISTS per row)
+DOCUMENT_PARTS_Q = """SELECT DISTINCT ?s WHERE { ?s rdf:type/rdfs:subClassOf* kg:DocumentPart }"""
 
 ASSERTED_Q = f"""SELECT ?g ?s ?p ?o WHERE {{
   GRAPH ?g {{ ?s ?p ?o }}
@@ -219,6 +220,7 @@ class _Context:
     rules: dict[str, dict]
     derivations: dict[str, dict]
     stated: Any  # (s, p, o) N-Triples -> the section graphs asserting it
+    parts: frozenset[str] = frozenset()  # the kg:DocumentPart resources, whose triples are not facts
     rendered: dict[tuple[str, bool], list[dict]] = field(default_factory=dict)
     table: tuple[list[_Raw], list[_Raw]] | None = None
 
@@ -274,6 +276,9 @@ def _load_context(kg: Any) -> _Context:
         rules=getattr(kg, "rules", None) or {},
         derivations=getattr(kg, "derivations", None) or {},
         stated=_stated_lookup(kg),
+        parts=frozenset(
+            r["s"].value for r in kg.select(DOCUMENT_PARTS_Q) if isinstance(r["s"], ox.NamedNode)
+        ),
     )
 
 
@@ -291,7 +296,11 @@ def _select_about(kg: Any, query: str, about: ox.NamedNode | None) -> list[dict[
 
 def _raw_facts(kg: Any, ctx: _Context, about: ox.NamedNode | None = None) -> tuple[list[_Raw], list[_Raw]]:
     """The asserted and inferred facts (of the whole graph, or about one entity), each list in the stable order."""
-    asserted = [_Raw(r["s"], r["p"], r["o"], r["g"].value) for r in _select_about(kg, ASSERTED_Q, about)]
+    asserted = [
+        _Raw(r["s"], r["p"], r["o"], r["g"].value)
+        for r in _select_about(kg, ASSERTED_Q, about)
+        if r["s"].value not in ctx.parts
+    ]
     asserted += [
         _Raw(r["s"], r["p"], r["o"], r["g"].value, negated=True) for r in _select_about(kg, NEGATIVE_Q, about)
     ]
@@ -300,7 +309,11 @@ def _raw_facts(kg: Any, ctx: _Context, about: ox.NamedNode | None = None) -> tup
     asserted.sort(
         key=lambda r: (_section_key(ctx.sections, r.section), r.s.value, r.p.value, _nt(r.o), r.negated)
     )
-    inferred = [_Raw(r["s"], r["p"], r["o"], None) for r in _select_about(kg, INFERRED_Q, about)]
+    inferred = [
+        _Raw(r["s"], r["p"], r["o"], None)
+        for r in _select_about(kg, INFERRED_Q, about)
+        if r["s"].value not in ctx.parts
+    ]
     memo: dict[tuple[str, str, str], set[str]] = {}
     for raw in inferred:
         key = (_nt(raw.s), _nt(raw.p), _nt(raw.o))
