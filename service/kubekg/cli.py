@@ -226,7 +226,7 @@ def run_check(kg, *, hermit_cache: bool = True, seed: Path | None = None) -> dic
     from kubekg.graph.document import seed_path
 
     h = validate.hermit(kg, use_cache=hermit_cache)
-    s = validate.shacl(kg)
+    s = validate.shacl(kg, use_cache=hermit_cache)
     seed = seed or seed_path()
     cov = validate.coverage(kg, seed) if seed is not None else None
     return {
@@ -244,6 +244,7 @@ def run_check(kg, *, hermit_cache: bool = True, seed: Path | None = None) -> dic
             "shapes": s.shapes_files,
             "text": s.text,
             "seconds": round(s.seconds, 3),
+            "cached": s.cached,
         },
         "coverage": None
         if cov is None
@@ -293,7 +294,7 @@ def _render_check(r: dict) -> str:
         out.append(f"unsatisfiable: {unsat}")
     out.append(
         f"SHACL:         {'conforms' if s['conforms'] else 'DOES NOT CONFORM'}, {s['violations']} violations, "
-        f"{s['warnings']} warnings ({len(s['shapes'])} shape files, {s['seconds']} s)"
+        f"{s['warnings']} warnings ({len(s['shapes'])} shape files, {s['seconds']} s{', cached' if s['cached'] else ''})"
     )
     if not s["conforms"]:
         out += ["    " + line for line in s["text"].splitlines()[:60]]
@@ -388,7 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="consistency, SHACL, document coverage, errata, counts and timing")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--no-cache", action="store_true", help="rerun HermiT even when its verdict is cached")
+    p.add_argument(
+        "--no-cache", action="store_true", help="rerun HermiT and SHACL even when their verdicts are cached"
+    )
     p.add_argument(
         "--seed", type=Path, metavar="FILE", help="the seed markdown (default: ../shared/seed/...)"
     )

@@ -51,6 +51,7 @@ def test_shacl_on_the_real_ontology(real_kg) -> None:
     result = shacl(real_kg)
     assert result.shapes_files, "ontology/shapes/ holds no SHACL shapes yet"
     assert result.conforms, result.text
+    assert shacl(real_kg).cached
 
 
 def test_coverage_counts_rows_and_lists_missing_ones(fixture_kg) -> None:

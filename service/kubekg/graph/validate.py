@@ -116,21 +116,42 @@ class ShaclResult:
     text: str
     shapes_files: list[str]
     seconds: float
+    cached: bool = False
 
 
 def shapes_files(kg: KnowledgeGraph) -> list[Path]:
     return sorted((kg.ontology_dir / "shapes").glob("*.ttl"))
 
 
-def shacl(kg: KnowledgeGraph) -> ShaclResult:
-    """Validate the asserted graphs (TBox included, so targets follow rdfs:subClassOf) against the shapes."""
+def shacl(kg: KnowledgeGraph, *, use_cache: bool = True) -> ShaclResult:
+    """Validate the asserted graphs (TBox included, so targets follow rdfs:subClassOf) against the shapes.
+
+    The verdict is cached beside the materialization (the shapes are among the hashed ontology files); pass
+    ``use_cache=False`` after changing the store at run time.
+    """
+    import pyshacl
+
+    files = shapes_files(kg)
+    if not files:
+        return ShaclResult(True, 0, 0, "no SHACL shapes under ontology/shapes/", [], 0.0)
+    name = f"shacl-{pyshacl.__version__}.json"
+    if use_cache and kg.cache is not None:
+        cached = kg.cache.read_json(kg.digest, name)
+        if cached is not None:
+            with contextlib.suppress(TypeError):
+                return ShaclResult(**{**cached, "cached": True})
+    result = _run_shacl(kg, files)
+    if kg.cache is not None:
+        with contextlib.suppress(OSError):
+            kg.cache.write_json(kg.digest, name, asdict(result))
+    return result
+
+
+def _run_shacl(kg: KnowledgeGraph, files: list[Path]) -> ShaclResult:
     import pyshacl
     import rdflib
 
     started = time.perf_counter()
-    files = shapes_files(kg)
-    if not files:
-        return ShaclResult(True, 0, 0, "no SHACL shapes under ontology/shapes/", [], 0.0)
     data = rdflib.Graph()
     data.parse(data=asserted_ntriples(kg), format="nt")
     shapes = rdflib.Graph()
