@@ -288,3 +288,48 @@ def test_update_text_on_the_query_path_is_refused(store: ox.Store) -> None:
 
     with pytest.raises(UpdateOnQueryPath):
         answer(store, "INSERT DATA { <http://a> <http://b> <http://c> }")
+
+
+# ------------------------------------------------------------------------------------------------ hostile shapes
+@pytest.mark.parametrize(
+    ("case", "query"),
+    [
+        ("deep braces", "SELECT * WHERE " + "{" * 10_000 + "}" * 10_000),
+        ("deep parentheses", "SELECT * WHERE { FILTER(" + "(" * 10_000 + "true" + ")" * 10_000 + ") }"),
+        ("negation chain", "SELECT * WHERE { FILTER(" + "!" * 10_000 + "true) }"),
+    ],
+)
+def test_deep_nesting_is_refused_before_any_parser(store: ox.Store, case: str, query: str) -> None:
+    from kubekg.sparql.guard import TooComplex
+
+    with pytest.raises(TooComplex) as info:
+        answer(store, query)
+    assert info.value.status == 400 and info.value.code == "query_too_complex"
+
+
+def _own_stack_size() -> int:
+    """The calling thread's stack size from glibc's pthread_getattr_np (0 where that is unavailable)."""
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    if not hasattr(libc, "pthread_getattr_np"):
+        return 0
+    attr = ctypes.create_string_buffer(128)  # pthread_attr_t is 56 bytes on x86-64 glibc
+    libc.pthread_self.restype = ctypes.c_ulong
+    if libc.pthread_getattr_np(ctypes.c_ulong(libc.pthread_self()), attr) != 0:
+        return 0
+    size = ctypes.c_size_t()
+    libc.pthread_attr_getstacksize(attr, ctypes.byref(size))
+    libc.pthread_attr_destroy(attr)
+    return size.value
+
+
+def test_evaluation_threads_get_a_large_stack() -> None:
+    # pyoxigraph's parser and evaluator recurse: on the default 8 MiB stack a 10,000-term sum or a
+    # 12,000-step path segfaults the whole worker process; the evaluation thread gets EVAL_STACK_BYTES
+    size = execute.run_with_deadline(lambda deadline, job: _own_stack_size(), 5.0).value
+    if size == 0:
+        pytest.skip("pthread_getattr_np is not available on this platform")
+    assert size >= execute.EVAL_STACK_BYTES
+    assert threading.stack_size() == 0  # the process-wide default is left as it was

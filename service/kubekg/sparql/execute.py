@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 import time
 import traceback
@@ -38,6 +39,8 @@ INFERRED = ox.NamedNode(ns.INFERRED_GRAPH)
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+_FROM = re.compile(r"from", re.I)  # no such letters, no dataset clause: skip tokenizing the whole query
+EVAL_STACK_BYTES = 512 << 20  # pyoxigraph's parser and evaluator recurse: 8 MiB overflows on big queries
 QUERY_KINDS = {
     "SELECT": negotiate.RESULTS,
     "ASK": negotiate.RESULTS,
@@ -128,8 +131,7 @@ def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grac
         finally:
             job.done.set()
 
-    thread = threading.Thread(target=target, name="kubekg-sparql-eval", daemon=True)
-    thread.start()
+    _start_thread(target)
     if not job.done.wait(min(DEMOTE_AFTER, deadline.remaining())):
         demote(job)
     if job.done.wait(deadline.remaining() + grace):
@@ -153,6 +155,26 @@ def _release_frames(exc: BaseException) -> None:
         seen.add(id(current))
         traceback.clear_frames(current.__traceback__)
         current = current.__cause__ or current.__context__
+
+
+_stack_lock = threading.Lock()
+
+
+def _start_thread(target: Callable[[], None]) -> threading.Thread:
+    """A daemon evaluation thread with a large stack (virtual memory; only the pages used are committed)."""
+    thread = threading.Thread(target=target, name="kubekg-sparql-eval", daemon=True)
+    with _stack_lock:
+        previous = threading.stack_size()
+        try:
+            threading.stack_size(EVAL_STACK_BYTES)
+        except (ValueError, RuntimeError):  # a platform that refuses: keep the default
+            previous = None
+        try:
+            thread.start()
+        finally:
+            if previous is not None:
+                threading.stack_size(previous)
+    return thread
 
 
 def demote(job: Job) -> None:
@@ -431,20 +453,28 @@ def answer_query(
     max_rows: int,
     allowlist: guard.AllowList,
 ) -> Answer:
-    """Check, negotiate, evaluate under the deadline and serialize one query."""
-    tokens = lexer.tokenize(query)
-    keyword = lexer.first_keyword(tokens)
-    if keyword in lexer.UPDATE_KEYWORDS:
-        from kubekg.sparql.protocol import UpdateOnQueryPath
+    """Check, negotiate, evaluate and pull one query, all under its deadline, then serialize it.
 
-        raise UpdateOnQueryPath("this is the query endpoint; SPARQL Update is not accepted here")
-    guard.check_service(query, allowlist, base_iri, ns.PREFIXES)
-    expected_kind = QUERY_KINDS.get(keyword or "")
-    fmt = negotiate.choose(expected_kind, accept, formats) if expected_kind else None
-    pro = lexer.prologue(tokens, base=base_iri, prefixes=ns.PREFIXES)
-    dataset = resolve_dataset(tokens, pro, default_graphs, named_graphs, asserted_only, engine.all_graphs)
+    Even the checks run in the evaluation thread: rdflib's parse (for SERVICE) and tokenizing a 1 MiB query are
+    not free, and nothing a client sends may occupy a worker past its timeout.
+    """
+    chosen: dict[str, Format] = {}
 
     def work(deadline: Deadline, job: Job) -> Result:
+        guard.check_shape(query)
+        keyword = lexer.first_keyword(lexer.iter_tokens(query))
+        if keyword in lexer.UPDATE_KEYWORDS:
+            from kubekg.sparql.protocol import UpdateOnQueryPath
+
+            raise UpdateOnQueryPath("this is the query endpoint; SPARQL Update is not accepted here")
+        expected_kind = QUERY_KINDS.get(keyword or "")
+        if expected_kind:
+            chosen["format"] = negotiate.choose(expected_kind, accept, formats)
+        guard.check_service(query, allowlist, base_iri, ns.PREFIXES)
+        tokens = lexer.tokenize(query) if _FROM.search(query) else []
+        pro = lexer.prologue(tokens, base=base_iri, prefixes=ns.PREFIXES)
+        dataset = resolve_dataset(tokens, pro, default_graphs, named_graphs, asserted_only, engine.all_graphs)
+        deadline.check()
         raw = engine.evaluate(query, dataset, base_iri, deadline)
         return pull(raw, deadline, max_rows, job)
 
@@ -456,15 +486,13 @@ def answer_query(
         raise QueryTimeout(timeout_message(timeout)) from None
     result = run.value
     kind = kind_of(result)
+    fmt = chosen.get("format")
     if fmt is None or fmt.kind != kind:
         fmt = negotiate.choose(kind, accept, formats)
     body = serialize(result, fmt, max_rows)
-    rows = (
-        len(result.rows)
-        if isinstance(result, Solutions)
-        else len(result.triples)
-        if isinstance(result, Graph)
-        else 1
-    )
+    if isinstance(result, Solutions):
+        rows = len(result.rows)
+    else:
+        rows = len(result.triples) if isinstance(result, Graph) else 1
     truncated = bool(getattr(result, "truncated", False))
     return Answer(body, fmt, truncated, max_rows, rows, runaway=run.runaway and engine.recycle_on_timeout)

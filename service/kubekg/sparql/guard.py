@@ -327,6 +327,34 @@ def check_service(text: str, allowlist: AllowList, base_iri: str | None, prefixe
             raise ServiceRefused(f"SERVICE {decision.message}", details={"reason": decision.reason})
 
 
+MAX_NESTING = 256  # brackets deeper than this are refused before any parser recurses into them
+MAX_NEGATIONS = 256  # a run of '!' longer than this likewise
+_BRACKETS = re.compile(r"[{}()\[\]]")
+_NEGATIONS = re.compile(rf"(?:!\s*){{{MAX_NEGATIONS + 1}}}")
+
+
+class TooComplex(QuerySyntaxError):
+    """A query nested so deeply that a recursive parser could exhaust its stack."""
+
+    code = "query_too_complex"
+
+
+def check_shape(text: str) -> None:
+    """Refuse nesting deeper than MAX_NESTING (counted on the raw text, strings included: conservative)."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        if m.group() in "{([":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    raise TooComplex(f"the request nests brackets more than {MAX_NESTING} levels deep")
+        elif depth:
+            depth -= 1
+    if _NEGATIONS.search(text):
+        raise TooComplex(f"the request chains more than {MAX_NEGATIONS} '!' operators")
+
+
 def check_load(iri: str, allowlist: AllowList) -> None:
     """Refuse a LOAD from anything not allow-listed (403 load_not_allowed)."""
     if not allowlist:

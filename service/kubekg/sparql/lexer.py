@@ -9,6 +9,7 @@ positions that are provably outside strings, IRIs and comments.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -56,9 +57,8 @@ class Token:
         return self.kind == "word" and self.text.upper() in words
 
 
-def tokenize(text: str) -> list[Token]:
-    """The significant tokens of a query or update (whitespace and comments dropped), with brace depth."""
-    out: list[Token] = []
+def iter_tokens(text: str) -> Iterator[Token]:
+    """The significant tokens of a query or update (whitespace and comments dropped), with brace depth, lazily."""
     depth = 0
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "punct"
@@ -67,16 +67,20 @@ def tokenize(text: str) -> list[Token]:
         start, end, value = m.start(), m.end(), m.group()
         if kind == "pname" and value.endswith(".") and not value.endswith("\\."):
             stripped = value.rstrip(".")
-            out.append(Token(kind, stripped, start, start + len(stripped), depth))
+            yield Token(kind, stripped, start, start + len(stripped), depth)
             for i in range(start + len(stripped), end):
-                out.append(Token("punct", ".", i, i + 1, depth))
+                yield Token("punct", ".", i, i + 1, depth)
             continue
         if value == "}":
             depth = max(0, depth - 1)
-        out.append(Token(kind, value, start, end, depth))
+        yield Token(kind, value, start, end, depth)
         if value == "{":
             depth += 1
-    return out
+
+
+def tokenize(text: str) -> list[Token]:
+    """All significant tokens of a query or update."""
+    return list(iter_tokens(text))
 
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -140,16 +144,18 @@ def prologue(
     return result
 
 
-def first_keyword(tokens: list[Token]) -> str | None:
+def first_keyword(tokens: Iterable[Token]) -> str | None:
     """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) or the first update keyword, after the prologue."""
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
+    skip = 0
+    for tok in tokens:
+        if skip:
+            skip -= 1
+            continue
         if tok.is_word("BASE"):
-            i += 2
+            skip = 1
             continue
         if tok.is_word("PREFIX"):
-            i += 3
+            skip = 2
             continue
         if tok.kind == "word" and tok.upper in QUERY_FORMS + UPDATE_KEYWORDS:
             return tok.upper

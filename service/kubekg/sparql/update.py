@@ -573,16 +573,19 @@ class Updater:
         self, text: str, *, base_iri: str | None, using: list[str], using_named: list[str], timeout: float
     ) -> tuple[Outcome, bool]:
         """Run one update request; returns the outcome and whether the process must recycle (a runaway)."""
-        plan = check(
-            text,
-            base_iri=base_iri,
-            using=using,
-            using_named=using_named,
-            protection=self.protection,
-            allowlist=self.allowlist,
-        )
 
         def work(deadline: Deadline, job: Any) -> Effect:
+            guard.check_shape(text)
+            plan = check(
+                text,
+                base_iri=base_iri,
+                using=using,
+                using_named=using_named,
+                protection=self.protection,
+                allowlist=self.allowlist,
+            )
+            deadline.check()
+
             def run() -> Effect:
                 before_quads, before_graphs = snapshot(self.store, self.protection)
                 protected_before = len(self.store) - len(before_quads)
