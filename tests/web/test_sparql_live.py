@@ -191,3 +191,36 @@ def test_sparqlwrapper_turtle(live: LiveServer, expected_labels: list[str]) -> N
     data = wrapper(live, query, "turtle")
     graph = rdflib.Graph().parse(data=data, format="turtle")
     assert sorted(str(o) for o in graph.objects()) == expected_labels
+
+
+# ------------------------------------------------------------------------------------------------ oversized bodies
+def test_ten_megabyte_body_gets_its_413(live: LiveServer) -> None:
+    body = b"ASK { " + b"?s ?p ?o . " * (1 << 20) + b"}"  # 11 MiB with a Content-Length
+    reply = live.request("POST", "/sparql", body=body, headers={"Content-Type": "application/sparql-query"})
+    assert reply.status == 413 and reply.json()["error"]["code"] == "payload_too_large"
+
+
+def test_chunked_body_over_the_limit_gets_its_413(live: LiveServer) -> None:
+    import http.client
+
+    def chunks() -> Iterator[bytes]:
+        yield b"ASK { "
+        for _ in range(300):
+            yield b"?s ?p ?o . " * 1000  # 3.3 MB in all, no Content-Length
+        yield b"}"
+
+    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+    try:
+        conn.request(
+            "POST",
+            "/sparql",
+            body=chunks(),
+            headers={"Content-Type": "application/sparql-query"},
+            encode_chunked=True,
+        )
+        response = conn.getresponse()
+        assert response.status == 413
+        assert b"payload_too_large" in response.read()
+    finally:
+        conn.close()
+    assert live.query("ASK {}").status == 200

@@ -14,6 +14,7 @@ the process exits (ending the runaway evaluation thread) and the arbiter forks a
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
@@ -152,17 +153,54 @@ def _error_response(exc: KubeKGError) -> Response:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
+DRAIN_MAX_BYTES = (
+    64 << 20
+)  # an oversized body is read and dropped up to this size, so the client sees its 413
+
+
+def _drain(limit: int) -> None:
+    """Read and drop what is left of the request body (bounded), so the 413 reaches a client still sending."""
+    stream = request.environ.get("wsgi.input")
+    if stream is None:
+        return
+    remaining = limit
+    with contextlib.suppress(OSError, ValueError):
+        while remaining > 0:
+            chunk = stream.read(min(1 << 16, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    length = request.content_length
+    _drain(min(length, DRAIN_MAX_BYTES) if length is not None else DRAIN_MAX_BYTES)
+    return PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
+
+
 def _body() -> bytes:
+    """The request body, at most MAX_BODY_BYTES (413 beyond, with a fixed length or chunked)."""
     limit = current_app.config["MAX_BODY_BYTES"]
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
-    try:
-        data = request.get_data(cache=True, parse_form_data=False)
-    except RequestEntityTooLarge:
-        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes") from None
-    if len(data) > limit:
-        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
-    return data
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise _too_large(limit)
+        try:
+            return request.get_data(cache=True, parse_form_data=False)
+        except RequestEntityTooLarge:
+            raise _too_large(limit) from None
+    # no Content-Length (chunked): werkzeug would silently cut the body at the limit, so read it here
+    stream = request.environ.get("wsgi.input")
+    chunks: list[bytes] = []
+    total = 0
+    while stream is not None:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def effective_timeout(requested: float | None) -> float:
