@@ -143,9 +143,9 @@ def is_update_operation(test: ProtocolTest, req: Request) -> bool:
     ctype = {k.lower(): v for k, v in req.headers.items()}.get("content-type", "").lower()
     if ctype.startswith("application/sparql-query"):
         return False
-    params = parse_qsl(urlsplit(req.path).query) + (
-        parse_qsl(req.body.decode("latin-1")) if req.body and "=" in req.body.decode("latin-1") else []
-    )
+    params = parse_qsl(urlsplit(req.path).query)
+    if ctype.startswith("application/x-www-form-urlencoded") and req.body:
+        params += parse_qsl(req.body.decode("utf-8"))
     return not any(k == "query" for k, _ in params)
 
 
