@@ -472,3 +472,55 @@ def test_updates_without_token_fail_at_start_up(make_app: Callable[..., Flask], 
 
     with pytest.raises(ConfigError, match="UPDATE_TOKEN"):
         make_app(UPDATES=True, UPDATE_TOKEN="", DATA_DIR=str(tmp_path))
+
+
+def test_allowlisted_service_cannot_be_redirected_elsewhere(make_app: Callable[..., Flask]) -> None:
+    """An allow-listed endpoint answering a redirect to another (loopback) host reaches nothing: no redirects."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Target(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    target = http.server.HTTPServer(("127.0.0.1", 0), Target)
+
+    class Redirector(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{target.server_port}/secret")
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    redirector = http.server.HTTPServer(("127.0.0.1", 0), Redirector)
+    for server in (target, redirector):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = make_app(SERVICE_ALLOWLIST=f"127.0.0.1:{redirector.server_port}").test_client()
+        query = (
+            f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{redirector.server_port}/sparql> {{ ?s ?p ?o }} }}"
+        )
+        response = get(client, query, timeout="5")
+        assert response.status_code == 502 and "redirect" in error(response)["message"]
+        assert hits == []  # the redirect target was never contacted
+        direct = get(
+            client, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{target.server_port}/> {{ ?s ?p ?o }} }}"
+        )
+        assert direct.status_code == 403  # and it is not allow-listed itself
+    finally:
+        for server in (target, redirector):
+            server.shutdown()
+            server.server_close()

@@ -476,7 +476,10 @@ def answer_query(
         dataset = resolve_dataset(tokens, pro, default_graphs, named_graphs, asserted_only, engine.all_graphs)
         deadline.check()
         raw = engine.evaluate(query, dataset, base_iri, deadline)
-        return pull(raw, deadline, max_rows, job)
+        try:
+            return pull(raw, deadline, max_rows, job)
+        except (OSError, RuntimeError, ValueError) as exc:  # raised while rows stream (e.g. by a SERVICE call)
+            raise EvaluationFailed(f"the query failed during evaluation: {exc}") from None
 
     try:
         run = run_with_deadline(work, timeout)
