@@ -139,8 +139,6 @@ def test_every_competency_query_parses_and_projects_its_parameters(kg):
         assert text.startswith("# title: "), path.name
         kg.query(text)  # parses and runs unbound
         select = re.search(r"SELECT(.*?)WHERE", text, re.S).group(1)
-        bound = re.findall(r"bind (\?\w+)", text.split("\n")[1]) + re.findall(
-            r"and (\?\w+)", text.split("\n")[1]
-        )
+        bound = re.findall(r"(?:bind|and|,) (\?\w+)", text.split("\n")[1])
         for var in bound:
             assert var in select, f"{path.name}: {var} must be projected to be bound"

@@ -85,9 +85,10 @@ def kiwi():
             if _kiwi is None:
                 from kiwipiepy import Kiwi
 
-                k = Kiwi()
-                k.tokenize("쿠버네티스 파드")  # load the model now, not on the first question
-                _kiwi = k
+                # without the typo and multi-word dictionaries Kiwi loads in about a second and analyses a
+                # question in well under a millisecond; questions here are short and typed, not scanned text.
+                # The model itself is built on the first analysis, after the graph's names are added.
+                _kiwi = Kiwi(load_typo_dict=False, load_multi_dict=False)
     return _kiwi
 
 

@@ -49,6 +49,7 @@ class Context:
     content: set[int]  # token indices that must be explained
     target: tuple[Mention, str] | None = None  # the class the question asks for, and its mention
     token_mention: dict[int, int] = field(default_factory=dict)
+    lemma_index: set[str] = field(default_factory=set)
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -67,10 +68,18 @@ class Context:
 
     def match_phrase(self, phrase: tuple[str, ...], exclude: set[int] | None = None) -> set[int] | None:
         """Token indices of the first contiguous occurrence of phrase's lemmas (None when absent)."""
-        if not phrase:
+        if not phrase or phrase[0] not in self.lemma_index:
             return None
-        seq = [(i, lemma) for i, lemma in self.lemmas if not (exclude and i in exclude)]
+        if exclude:
+            seq = [(i, lemma) for i, lemma in self.lemmas if i not in exclude]
+        else:
+            seq = self.lemmas
         n = len(phrase)
+        if n == 1:
+            for i, lemma in seq:
+                if lemma == phrase[0]:
+                    return {i}
+            return None
         for k in range(len(seq) - n + 1):
             if all(seq[k + j][1] == phrase[j] for j in range(n)):
                 return {seq[k + j][0] for j in range(n)}
@@ -130,6 +139,7 @@ def build_context(
     # negation and "only" change the answer: a reading that ignores them must pay for them
     content = {i for i, t in enumerate(tokens) if t.content} | negation | only
     ctx = Context(analysis, mentions, analysis.lang, wh, yesno, negation, only, disjunction, lemmas, content)
+    ctx.lemma_index = {lemma for _, lemma in lemmas}
     for k, m in enumerate(mentions):
         for i in range(m.first, m.last + 1):
             ctx.token_mention[i] = k

@@ -48,6 +48,7 @@ class DescriptionIndex:
     def __init__(self, index: GraphIndex) -> None:
         self.index = index
         self.bags: dict[str, dict[str, list[Evidence]]] = {}
+        self.texts: dict[str, list[frozenset[str]]] = {}  # entity -> the lemma set of each of its literals
         self.own: dict[str, set[str]] = {}  # lemmas of an entity's own labels and definitions
         self.clauses: dict[
             str, list[tuple[str, frozenset[str]]]
@@ -78,6 +79,11 @@ class DescriptionIndex:
                 own.update(lemmas(text))
             self.own[e] = own
             self.clauses[e] = clauses
+            by_text: dict[str, set[str]] = defaultdict(set)
+            for lemma, evs in bag.items():
+                for ev in evs:
+                    by_text[ev.text].add(lemma)
+            self.texts[e] = [frozenset(v) for v in by_text.values()]
             for prop, direction in _NEIGHBOURS:
                 edges = index.out_edges if direction == "out" else index.in_edges
                 for other in edges.get((e, prop), []):
@@ -86,9 +92,11 @@ class DescriptionIndex:
                             bag[lemma].append(Evidence(prop, text, lang or "en"))
             self.bags[e] = dict(bag)
         df: dict[str, int] = defaultdict(int)
-        for bag in self.bags.values():
+        self.postings: dict[str, set[str]] = defaultdict(set)  # lemma -> entities whose bag has it
+        for e, bag in self.bags.items():
             for lemma in bag:
                 df[lemma] += 1
+                self.postings[lemma].add(e)
         n = max(len(self.bags), 1)
         self.idf = {lemma: math.log(1 + n / c) for lemma, c in df.items()}
 
@@ -110,29 +118,36 @@ class DescriptionIndex:
                 best = cand
         return best
 
-    def score(self, entity: str, lemmas: dict[str, list[int]]) -> tuple[float, set[int], list[Evidence]]:
-        """(score, tokens, literals): the best single literal's idf sum plus a quarter of the rest of the bag's.
+    def score(self, entity: str, lemmas: dict[str, list[int]]) -> tuple[float, set[int]]:
+        """(score, tokens): the best single literal's idf sum plus a quarter of the rest of the bag's.
 
         A description is usually one statement (a role, a purpose), so words found together in one literal count
         more than the same words scattered over several.
         """
         bag = self.bags.get(entity, {})
-        union = 0.0
-        tokens: set[int] = set()
+        hit = [lemma for lemma in lemmas if lemma in bag]
+        if not hit:
+            return 0.0, set()
+        idf = self.idf
+        union = sum(idf.get(lemma, 0.0) for lemma in hit)
+        best = 0.0
+        for text_lemmas in self.texts.get(entity, ()):
+            s = sum(idf.get(lemma, 0.0) for lemma in hit if lemma in text_lemmas)
+            if s > best:
+                best = s
+        tokens = {i for lemma in hit for i in lemmas[lemma]}
+        return best + 0.25 * (union - best), tokens
+
+    def evidence(self, entity: str, lemmas: dict[str, list[int]]) -> list[Evidence]:
+        """The literals of the entity the question's words were found in, best-matching first."""
+        bag = self.bags.get(entity, {})
         per_text: dict[str, float] = defaultdict(float)
-        evidence: list[Evidence] = []
-        for lemma, idxs in lemmas.items():
-            if lemma in bag:
-                w = self.idf.get(lemma, 0.0)
-                union += w
-                tokens.update(idxs)
-                texts = set()
-                for ev in bag[lemma]:
-                    if ev.text not in texts:
-                        texts.add(ev.text)
-                        per_text[ev.text] += w
-                    if ev not in evidence:
-                        evidence.append(ev)
-        best = max(per_text.values(), default=0.0)
-        evidence.sort(key=lambda ev: -per_text.get(ev.text, 0.0))
-        return best + 0.25 * (union - best), tokens, evidence
+        out: list[Evidence] = []
+        for lemma in lemmas:
+            for ev in bag.get(lemma, ()):
+                if ev not in out:
+                    out.append(ev)
+        for ev in out:
+            per_text[ev.text] = sum(self.idf.get(x, 0.0) for x in lemmas if any(e.text == ev.text for e in bag.get(x, ())))
+        out.sort(key=lambda ev: -per_text[ev.text])
+        return out

@@ -50,6 +50,7 @@ class Answerer:
         words = [t for names in self.index.names.values() for t, _lang, _ in names]
         add_user_words(w for t in words for w in t.split())
         add_user_words(words)
+        analyse("쿠버네티스 파드")  # Kiwi builds its model (with the names) now, not on the first question
         self.wh_words = {str(w).lower() for w in shared.get("wh_words", [])}
         self.yesno_starts = {str(w).lower() for w in shared.get("yesno_starts", [])}
         self.negation_words = {str(w).lower() for w in shared.get("negation_words", [])}
@@ -99,6 +100,7 @@ class Answerer:
         self.lexicon = Lexicon(self.index, vocabulary)
         self.descriptions = DescriptionIndex(self.index)
         self._query_texts: dict[str, str] = {}
+        self._global: list[str] | None = None
         self._explain_cache: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.stats = {
@@ -131,6 +133,17 @@ class Answerer:
             if score > best[0]:
                 best = (score, {i for lem in hit for i in lemmas[lem]})
         return best
+
+    def global_candidates(self) -> list[str]:
+        """Entities a description may pick when the question names no class (not the descriptions themselves)."""
+        if self._global is None:
+            helpers = self.describing_classes | {ns.KG + "Step"}
+            self._global = [
+                e
+                for e in self.index.instances_of(ns.KG + "KubernetesConcept")
+                if not self.index.has_type(e, helpers)
+            ]
+        return self._global
 
     def positive_form(self, prop: str, ctx: Context) -> str:
         """For a question without negation, the positive property disjoint with a negative one ("not involved in")."""

@@ -77,7 +77,12 @@ class GraphIndex:
         return iri in self.types
 
     def instances_of(self, cls: str) -> list[str]:
-        return sorted(e for e, ts in self.types.items() if cls in ts)
+        """The entities of a class (computed once per class)."""
+        cache = self.__dict__.setdefault("_instances", {})
+        found = cache.get(cls)
+        if found is None:
+            found = cache[cls] = sorted(e for e, ts in self.types.items() if cls in ts)
+        return found
 
     def has_type(self, iri: str, classes: set[str] | frozenset[str]) -> bool:
         if iri in self.classes:

@@ -88,6 +88,7 @@ class Lexicon:
                 continue
             for variant in deletes(key, d):
                 self.deletion_index.setdefault(variant, set()).add(key)
+        self._fuzzy_cache: dict[str, tuple[Candidate, ...]] = {}
         self.korean_names = sorted({t for ns_ in index.names.values() for t, lang, _ in ns_ if has_hangul(t)})
 
     # ---------------------------------------------------------------- lookups
@@ -96,7 +97,16 @@ class Lexicon:
         return list(self.keys.get(key, ()))
 
     def fuzzy(self, key: str) -> list[Candidate]:
-        """Names within their allowed distance of key (best distance only)."""
+        """Names within their allowed distance of key (best distance only); memoized per key."""
+        cached = self._fuzzy_cache.get(key)
+        if cached is not None:
+            return list(cached)
+        found = self._fuzzy(key)
+        if len(self._fuzzy_cache) < 100_000:
+            self._fuzzy_cache[key] = tuple(found)
+        return found
+
+    def _fuzzy(self, key: str) -> list[Candidate]:
         if len(key) < 4:
             return []
         limit = max(_max_distance(key), 0)

@@ -852,8 +852,7 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     global_ = not fixed and not ctx.target
     candidates = eng.index.instances_of(cls)
     if global_:
-        helpers = {KG + "Responsibility", KG + "UseCase", KG + "ControllerFeature", KG + "Step"}
-        candidates = [c for c in candidates if not eng.index.has_type(c, helpers)]
+        candidates = eng.global_candidates()
     if not candidates:
         return []
     cue = cue_match(eng, kind, ctx)
@@ -870,13 +869,21 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         for c in m.candidates:
             if c.iri in candidates:
                 mentioned.setdefault(c.iri, set()).update(ctx.mention_tokens(m))
+    # only candidates that share a word with the question (or are named in it) can score
+    touched = set(mentioned)
+    for lemma in words:
+        touched |= eng.descriptions.postings.get(lemma, set())
     scored = []
     for cand in candidates:
-        score, tokens, evidence = eng.descriptions.score(cand, words)
+        if cand not in touched:
+            continue
+        score, tokens = eng.descriptions.score(cand, words)
         if cand in mentioned:
             score += mention_weight
             tokens |= mentioned[cand]
-        scored.append((score, cand, tokens, evidence))
+        scored.append((score, cand, tokens))
+    if not scored:
+        return []
     scored.sort(key=lambda x: -x[0])
     top = scored[0][0]
     if top <= 0:
@@ -918,7 +925,7 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 "class": cls,
                 "via": expand(via) if via else None,
                 "winners": [w[1] for w in winners],
-                "evidence": {w[1]: w[3] for w in winners},
+                "words": words,
             },
         )
     ]
@@ -926,16 +933,22 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
 
 def run_describe(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
     cls, via, winners = r.params["class"], r.params["via"], r.params["winners"]
+    found = {w: eng.descriptions.evidence(w, r.params["words"]) for w in winners}
     bindings: dict[str, Any] = {"class": ox.NamedNode(cls)}
     if via:
         bindings["via"] = ox.NamedNode(via)
-    rows = eng.select_file(kind.query, bindings)
+    rows = []
+    queries = []
+    for w in winners:  # the winners' rows only: the ranking itself used the precomputed description bags
+        b = {**bindings, "entity": ox.NamedNode(w)}
+        rows += eng.select_file(kind.query, b)
+        queries.append((kind.query, b))
     wanted = {ox.NamedNode(w) for w in winners}
     evidence: list[tuple[Any, Any, Any]] = []
     answers: list[Any] = []
     matched_texts: list[str] = []
     for w in winners:
-        for ev in r.params["evidence"].get(w, [])[:2]:
+        for ev in found.get(w, [])[:2]:
             if ev.lang == ctx.lang and ev.text not in matched_texts:
                 matched_texts.append(ev.text)
     for row in rows:
@@ -950,7 +963,7 @@ def run_describe(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
                 answers.append(row["entity"])
     for w in winners:
         node = ox.NamedNode(w)
-        for ev in r.params["evidence"].get(w, [])[:3]:
+        for ev in found.get(w, [])[:3]:
             if (
                 ev.predicate == ns.PREFIXES["rdfs"] + "label"
                 or ev.predicate.startswith(ns.KG)
@@ -967,7 +980,7 @@ def run_describe(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
     return Outcome(
         answers,
         {"matched": matched, "class": eng.index.label(cls, ctx.lang)},
-        [(kind.query, bindings)],
+        queries,
         evidence,
     )
 

@@ -7,6 +7,7 @@ spirit of Porter's first steps) and is applied to questions and to trigger words
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -14,6 +15,7 @@ _NAME_DROP = re.compile(r"[\s\-_.·/()\[\]'\"`,:]+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(text: str) -> str:
     """The comparison key of a name: NFKC, lower-case, without spaces, hyphens, underscores, dots and brackets."""
     return _NAME_DROP.sub("", unicodedata.normalize("NFKC", text).lower())
