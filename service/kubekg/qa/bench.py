@@ -18,7 +18,9 @@ from typing import Any
 from kubekg import paths
 
 
-def measure(answer: Callable[[str], Any], questions: Sequence[str], rounds: int = 5) -> dict[str, float | int]:
+def measure(
+    answer: Callable[[str], Any], questions: Sequence[str], rounds: int = 5
+) -> dict[str, float | int]:
     """Per-question latency in milliseconds: cold (first answer) and warm (later rounds) median, p99 and max."""
     cold: list[float] = []
     warm: list[float] = []

@@ -70,10 +70,7 @@ class Context:
         """Token indices of the first contiguous occurrence of phrase's lemmas (None when absent)."""
         if not phrase or phrase[0] not in self.lemma_index:
             return None
-        if exclude:
-            seq = [(i, lemma) for i, lemma in self.lemmas if i not in exclude]
-        else:
-            seq = self.lemmas
+        seq = [(i, lemma) for i, lemma in self.lemmas if i not in exclude] if exclude else self.lemmas
         n = len(phrase)
         if n == 1:
             for i, lemma in seq:

@@ -148,6 +148,8 @@ class DescriptionIndex:
                 if ev not in out:
                     out.append(ev)
         for ev in out:
-            per_text[ev.text] = sum(self.idf.get(x, 0.0) for x in lemmas if any(e.text == ev.text for e in bag.get(x, ())))
+            per_text[ev.text] = sum(
+                self.idf.get(x, 0.0) for x in lemmas if any(e.text == ev.text for e in bag.get(x, ()))
+            )
         out.sort(key=lambda ev: -per_text[ev.text])
         return out
