@@ -33,6 +33,13 @@ def seq_lemmas(tokens: tuple[Token, ...] | list[Token]) -> list[tuple[int, str]]
     return out
 
 
+def phrase_seq(phrase: str) -> tuple[str, ...]:
+    """The lemmas of a cue or label phrase exactly as :func:`seq_lemmas` reads a question's."""
+    from kubekg.qa.analysis import analyse
+
+    return tuple(lemma for _, lemma in seq_lemmas(analyse(phrase).tokens))
+
+
 @dataclass
 class Context:
     """One analysed, linked question."""
@@ -50,6 +57,8 @@ class Context:
     target: tuple[Mention, str] | None = None  # the class the question asks for, and its mention
     token_mention: dict[int, int] = field(default_factory=dict)
     lemma_index: set[str] = field(default_factory=set)
+    how_many: bool = False
+    copula: bool = False
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -141,6 +150,12 @@ def build_context(
         for i in range(m.first, m.last + 1):
             ctx.token_mention[i] = k
     ctx.target = _target(ctx, classes, wh_words)
+    low = [t.form.lower() for t in tokens]
+    ctx.how_many = ("how" in low and "many" in low) or any(t.form == "몇" for t in tokens)
+    # "Is X a Y?" / "X는 Y인가요?": a question about membership (a copula question)
+    ctx.copula = (
+        analysis.lang == "en" and bool(low) and low[0] in ("is", "are", "was", "were", "isn't", "aren't")
+    ) or any(t.tag == "VCP" for t in tokens)
     return ctx
 
 
@@ -199,14 +214,18 @@ def _target(ctx: Context, classes: set[str], wh_words: set[str]) -> tuple[Mentio
             k = m.first - 1
             other = 0
             at_end = all(not t.meaningful or t.tag == "PUNCT" for t in tokens[m.last + 1 :])
+            be = False
             while k >= 0 and tokens[k].form.lower() not in wh_words:
                 word = tokens[k].form.lower()
+                be = be or word in ("is", "are")
                 if word not in _BETWEEN:
                     # one adjective may stand between in "what is the default service type?"
                     other += 1
                     if other > 1 or word in _PREPOSITIONS or not tokens[k].meaningful or not at_end:
                         break
                 k -= 1
+            if other and not be:
+                continue
             if k >= 0 and tokens[k].form.lower() in wh_words:
                 return m, c
         return None

@@ -21,8 +21,8 @@ from kubekg import ns
 from kubekg.errors import MissingParameter, QuestionTooLong
 from kubekg.graph.terms import compact
 from kubekg.qa import strategies
-from kubekg.qa.analysis import EN_STOP, KO_STOP, add_user_words, analyse, phrase_lemmas
-from kubekg.qa.context import FUNCTION, Context, build_context
+from kubekg.qa.analysis import EN_STOP, KO_STOP, add_user_words, analyse
+from kubekg.qa.context import FUNCTION, Context, build_context, phrase_seq
 from kubekg.qa.describe import DescriptionIndex
 from kubekg.qa.index import GraphIndex, build_index
 from kubekg.qa.kinds import Kind, expand, load_kinds
@@ -65,10 +65,10 @@ class Answerer:
         for kind in self.kinds:
             compiled = {
                 "require": [
-                    [p for p in (phrase_lemmas(x) for x in group) if p] for group in kind.cues["require"]
+                    [p for p in (phrase_seq(x) for x in group) if p] for group in kind.cues["require"]
                 ],
-                "boost": [p for p in (phrase_lemmas(x) for g in kind.cues["boost"] for x in g) if p],
-                "forbid": [p for p in (phrase_lemmas(x) for g in kind.cues["forbid"] for x in g) if p],
+                "boost": [p for p in (phrase_seq(x) for g in kind.cues["boost"] for x in g) if p],
+                "forbid": [p for p in (phrase_seq(x) for g in kind.cues["forbid"] for x in g) if p],
             }
             self.cues[kind.id] = compiled
             for group in compiled["require"]:
@@ -83,7 +83,7 @@ class Answerer:
             texts = [t for t, _lang in info.labels] + [str(x) for x in extra.get(prop, [])]
             for text in texts:
                 text = re.sub(r"[(（].*?[)）]", " ", text)
-                lem = tuple(dict.fromkeys(x for x in phrase_lemmas(text) if x not in FUNCTION))
+                lem = tuple(dict.fromkeys(x for x in phrase_seq(text) if x not in FUNCTION))
                 if lem and lem not in phrases:
                     phrases.append(lem)
                     vocabulary.update(lem)
@@ -202,6 +202,8 @@ class Answerer:
     def readings(self, ctx: Context) -> list[strategies.Reading]:
         out = []
         for order, kind in enumerate(self.kinds):
+            if ctx.how_many and kind.answer == "entities":
+                continue  # "how many ..." asks for a number
             for r in strategies.READERS[kind.strategy](self, kind, ctx):
                 r.params.setdefault("_order", order)
                 out.append(r)

@@ -97,12 +97,16 @@ def entity_mentions(
     """(mention, entity IRI) pairs, optionally only entities of the given classes."""
     out = []
     for m in ctx.mentions:
-        for c in m.candidates:
-            if c.kind != "entity":
+        iris = [c.iri for c in m.candidates if c.kind == "entity"]
+        for c in m.candidates:  # a class with a single member names that member ("control plane node")
+            if c.kind == "class":
+                members = eng.index.instances_of(c.iri)
+                if len(members) == 1 and members[0] not in iris:
+                    iris.append(members[0])
+        for iri in iris:
+            if classes and not eng.index.has_type(iri, classes):
                 continue
-            if classes and not eng.index.has_type(c.iri, classes):
-                continue
-            out.append((m, c.iri))
+            out.append((m, iri))
     return out
 
 
@@ -156,8 +160,10 @@ def read_capability_set(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
         for m, iri in entity_mentions(eng, ctx)
     ):
         return []  # a named plugin: a yes/no or a "what does X support" question
-    neg, only = bool(ctx.negation), bool(ctx.only)
-    if (mode == "with" and (neg or only)) or (mode == "without" and (not neg or only)):
+    only = bool(ctx.only)
+    negative = {iri for m, iri in caps if _negated(ctx, m, [c for c, _ in caps])}
+    positive = {iri for _, iri in caps} - negative
+    if (mode == "with" and (not positive or only)) or (mode == "without" and (positive or only)):
         return []
     if mode == "only" and (not only or len(caps) != 1 or not eng.index.has_type(caps[0][1], {ACCESS_MODE})):
         return []
@@ -177,17 +183,42 @@ def read_capability_set(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
     bonus = 1.0 if ctx.target and eng.index.subclass_of(ctx.target[1], STORAGE_TOPICS) else 0.0
     explained |= eng.elaborated(ctx, seen, explained, set().union(*(ctx.mention_tokens(m) for m, _ in caps)))
     score = 3.0 + 3.0 * len(seen) + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
-    return [Reading(kind, score, explained, {"capabilities": seen, "any": bool(ctx.disjunction)})]
+    return [
+        Reading(
+            kind,
+            score,
+            explained,
+            {
+                "capabilities": seen,
+                "negative": sorted(negative) if mode == "with" else [],
+                "any": bool(ctx.disjunction),
+            },
+        )
+    ]
+
+
+def _negated(ctx: Context, m: Mention, others: list[Mention]) -> bool:
+    """Whether a negation applies to this mention: before it in English ("but not RWX"), after it in Korean
+    ("RWX는 지원하지 않는"), in both cases without another capability in between."""
+    if not ctx.negation:
+        return False
+    if ctx.lang == "en":
+        start = max([o.last for o in others if o.last < m.first], default=-1)
+        return any(start < i < m.first for i in ctx.negation)
+    end = min([o.first for o in others if o.first > m.last], default=len(ctx.tokens))
+    return any(m.last < i < end for i in ctx.negation)
 
 
 def run_capability_set(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
     result: list[str] | None = None
     evidence: list[tuple[Any, Any, Any]] = []
     queries = []
+    negative = set(r.params.get("negative") or [])
     for cap in r.params["capabilities"]:
         bindings = {"capability": ox.NamedNode(cap)}
-        rows = eng.select_file(kind.query, bindings)
-        queries.append((kind.query, bindings))
+        query = kind.queries["without"] if cap in negative else kind.query
+        rows = eng.select_file(query, bindings)
+        queries.append((query, bindings))
         plugins: list[str] = []
         for row in rows:
             plugin = row["plugin"].value
@@ -210,11 +241,19 @@ def run_capability_set(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
         return None
     keep = {ox.NamedNode(p) for p in result}
     evidence = [t for t in dict.fromkeys(evidence) if t[0] in keep]
-    caps = r.params["capabilities"]
+    caps = [c for c in r.params["capabilities"] if c not in negative]
     joiner = {"en": " or " if r.params["any"] else " and ", "ko": " 또는 " if r.params["any"] else "와(과) "}
+    if negative:
+        caps_text = joiner[ctx.lang].join(eng.index.label(c, ctx.lang) for c in caps)
+        neg_text = ", ".join(eng.index.label(c, ctx.lang) for c in sorted(negative))
+        caps_label = (
+            f"{caps_text} (but not {neg_text})" if ctx.lang == "en" else f"{caps_text}(단, {neg_text} 제외)"
+        )
+    else:
+        caps_label = None
     return Outcome(
         [ox.NamedNode(p) for p in sorted(result, key=lambda p: eng.index.label(p))],
-        {"capabilities": joiner[ctx.lang].join(eng.index.label(c, ctx.lang) for c in caps)},
+        {"capabilities": caps_label or joiner[ctx.lang].join(eng.index.label(c, ctx.lang) for c in caps)},
         queries,
         evidence,
     )
@@ -385,8 +424,19 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                     prop, direction = sym[0], "out"
         else:
             direction = directions.pop()
+        if direction == "in":
+            # "who talks to the API server": a relation with a symmetric super-property holds both ways
+            sym = [
+                q
+                for q in eng.index.super_props.get(prop, set())
+                if q in eng.index.properties and eng.index.properties[q].symmetric
+            ]
+            if sym:
+                prop, direction = sym[0], "out"
         values = _values(eng, entity, prop, direction)
         literal = any(isinstance(v, ox.Literal) for v in values)
+        if ctx.how_many and not literal:
+            continue  # "how many ..." asks for a number, not for things
         explained = anchor | tokens | cue_tokens
         # another named entity narrows the answer when some answers are linked to it ("used on premises")
         restrict: list[str] = []
@@ -683,7 +733,7 @@ def run_relation_yesno(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
 
 
 def read_is_a(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
-    if not ctx.yesno:
+    if not ctx.yesno or not ctx.copula:
         return []
     readings = []
     cue = cue_match(eng, kind, ctx)
@@ -698,7 +748,16 @@ def read_is_a(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             if not classes:
                 continue
             explained = ctx.mention_tokens(m) | ctx.mention_tokens(cm) | cue_tokens | ctx.negation
-            s = 3.0 + 3.0 + 3.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+            member = eng.index.has_type(entity, set(classes))
+            # an ambiguous name ("ClusterIP": the service type or the address) means the member reading
+            s = (
+                3.0
+                + 3.0
+                + 3.0
+                + boost
+                + (0.5 if member else 0.0)
+                - UNEXPLAINED_COST * unexplained(ctx, explained)
+            )
             readings.append(Reading(kind, s, explained, {"entity": entity, "class": classes[0]}))
     return readings
 
@@ -902,8 +961,17 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     if global_:
         # no class named: only a strong, distinctive match of several words counts
         matched = {lemma for lemma, idxs in words.items() if set(idxs) & winners[0][2]}
-        if len(winners) > 1 or len(matched) < 3 or top < 5.0 or (second and top < 1.5 * second):
+        clear = not second or top >= 1.5 * second or (top - second >= 3.0 and top >= 1.3 * second)
+        if len(winners) > 1 or len(matched) < 3 or top < 5.0 or not clear:
             return []
+        # a thing the question names must be the answer or be linked to it ("etcd's port" is not NodePort)
+        w = winners[0][1]
+        bag = eng.descriptions.bags.get(w, {})
+        for m, e in entity_mentions(eng, ctx):
+            if e == w or _linked(eng, w, e) or any(c.iri == w for c in m.candidates):
+                continue
+            if not any(lemma in bag for i, lemma in ctx.lemmas if m.first <= i <= m.last):
+                return []
     if via and ctx.target:
         served = {o for w in winners for o in eng.index.out_edges.get((w[1], expand(via)), [])}
         if not any(eng.index.has_type(o, {ctx.target[1]}) for o in served):
