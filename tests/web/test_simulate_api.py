@@ -524,12 +524,24 @@ def test_bind_refuses_plugin_without_the_access_mode(sim):
         (lambda b: b["claim"]["spec"].update(accessModes=["ReadWriteSometimes"]), "invalid_object"),
         (lambda b: b["persistentVolumes"][0].update(kind="Gadget"), "unknown_kind"),
         (lambda b: b.pop("claim"), "invalid_object"),
+        (lambda b: b.update(claim="not an object"), "invalid_object"),
+        (lambda b: b.update(persistentVolumes=["not an object"]), "invalid_object"),
+        (lambda b: b.update(storageClasses="gold"), "invalid_object"),
         (
             lambda b: b["storageClasses"].append({"kind": "StorageClass", "metadata": {"name": "x"}}),
             "invalid_object",
         ),
     ],
-    ids=["bad size", "bad access mode", "unknown kind", "no claim", "class without provisioner"],
+    ids=[
+        "bad size",
+        "bad access mode",
+        "unknown kind",
+        "no claim",
+        "claim a string",
+        "volume a string",
+        "classes a string",
+        "class without provisioner",
+    ],
 )
 def test_bind_client_errors(sim, mutate, code):
     body = {"persistentVolumes": [pv("a", "1Gi")], "claim": pvc(), "storageClasses": []}

@@ -44,6 +44,7 @@ FIELDS = (
     ("day of week", 0, 7, DAYS),
 )
 MAX_RUNS = 10_000
+MAX_WINDOW = 10 * 366 * 86400 * NS
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,12 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
     )
     if end_ns < start_ns:
         raise InvalidObject("end", "must not be before start")
+    if end_ns - start_ns > MAX_WINDOW:
+        raise InvalidObject("duration", "a CronJob window may span at most 10 years")
+    try:
+        format_time(end_ns)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidObject("duration", "the window ends after the year 9999") from exc
     job_duration = parse_duration(body.get("jobDurationSeconds", 60), "jobDurationSeconds")
     controller_delay = parse_duration(body.get("controllerDelaySeconds", 0), "controllerDelaySeconds")
     deadline = integer(spec.get("startingDeadlineSeconds"), "cronJob.spec.startingDeadlineSeconds", minimum=0)

@@ -54,6 +54,19 @@ def resolve_fenceposts(max_surge: object, max_unavailable: object, desired: int)
     return surge, unavailable
 
 
+def validate_template(raw: object, path: str) -> dict:
+    """A pod template: an object whose ``spec.containers`` is a list of objects with a name."""
+    template = copy.deepcopy(mapping(raw, path))
+    spec = mapping(template.get("spec"), f"{path}.spec", required=False)
+    containers = sequence(spec.get("containers"), f"{path}.spec.containers")
+    for i, c in enumerate(containers):
+        c = mapping(c, f"{path}.spec.containers[{i}]")
+        string(c.get("image"), f"{path}.spec.containers[{i}].image")
+    spec["containers"] = list(containers)
+    template["spec"] = spec
+    return template
+
+
 def template_hash(template: dict) -> str:
     """A stable short hash of a pod template (the pod-template-hash of the ReplicaSet name)."""
     return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()[:10]
@@ -149,7 +162,7 @@ class DeploymentSim:
         )
         self.progress_deadline = (600 if deadline is None else deadline) * NS
         self.paused = boolean(spec.get("paused"), "deployment.spec.paused")
-        self.template = copy.deepcopy(mapping(spec.get("template"), "deployment.spec.template"))
+        self.template = validate_template(spec.get("template"), "deployment.spec.template")
         self.pod_ready = pod_ready
         self.rss: list[ReplicaSet] = []
         self.events: list[dict[str, Any]] = []
@@ -397,9 +410,11 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
         if action == "update":
             template = copy.deepcopy(sim.template)
             if step.get("template") is not None:
-                template = copy.deepcopy(mapping(step["template"], f"{path}.template"))
+                template = validate_template(step["template"], f"{path}.template")
             if step.get("image") is not None:
-                containers = template.setdefault("spec", {}).setdefault("containers", [{}])
+                containers = template["spec"].setdefault("containers", [])
+                if not containers:
+                    containers.append({"name": "main"})
                 containers[0]["image"] = string(step["image"], f"{path}.image")
             sim.template = template
             sim.healthy_templates[template_hash(template)] = boolean(step.get("ready"), f"{path}.ready", True)

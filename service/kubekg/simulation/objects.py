@@ -655,7 +655,7 @@ def mode_key(modes: Iterable[str]) -> tuple[str, ...]:
 def _access_modes(raw: object, path: str) -> tuple[str, ...]:
     modes = []
     for i, m in enumerate(sequence(raw, path)):
-        if m not in ACCESS_MODES:
+        if not isinstance(m, str) or m not in ACCESS_MODES:
             raise InvalidObject(
                 f"{path}[{i}]", f"unsupported value {m!r}: must be one of {', '.join(ACCESS_MODES)}"
             )

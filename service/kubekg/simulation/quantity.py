@@ -24,6 +24,8 @@ _QUANTITY = re.compile(
 )
 MAX_INT64 = 2**63 - 1
 MAX_INT32 = 2**31 - 1
+MIN_INT64 = -(2**63)
+MAX_EXPONENT = 100
 
 
 @dataclass(frozen=True, order=False)
@@ -34,8 +36,11 @@ class Quantity:
     text: str
 
     def milli_value(self) -> int:
-        """ceil(value * 1000), like ``Quantity.MilliValue()``."""
-        return int((self.value * 1000).to_integral_value(rounding=decimal.ROUND_CEILING))
+        """ceil(value * 1000), like ``Quantity.MilliValue()``, saturated to the int64 range."""
+        milli = int(
+            _CTX.multiply(self.value, Decimal(1000)).to_integral_value(rounding=decimal.ROUND_CEILING)
+        )
+        return max(MIN_INT64, min(MAX_INT64, milli))
 
     def int_value(self) -> int:
         """ceil(value), like ``Quantity.Value()`` (bytes for storage)."""
@@ -70,6 +75,8 @@ def parse_quantity(raw: object, path: str = "") -> Quantity:
         raise InvalidQuantity(
             path, f"{raw!r} is not a Kubernetes quantity (expected e.g. 200m, 1.5, 10Gi, 10G or 1e3)"
         )
+    if match["exp"] and abs(int(match["exp"][1:])) > MAX_EXPONENT:
+        raise InvalidQuantity(path, f"{raw!r}: the exponent is out of range (|e| <= {MAX_EXPONENT})")
     number = Decimal(match["num"] if not match["num"].endswith(".") else match["num"] + "0")
     if match["sign"] == "-":
         number = -number

@@ -19,6 +19,7 @@ _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$"
 )
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+MAX_DURATION = 100 * 365 * 86400 * NS  # a century: longer is refused rather than overflowing a date
 _UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": NS, "m": 60 * NS, "h": 3600 * NS}
 
 
@@ -51,7 +52,10 @@ def parse_time(raw: object, path: str = "now") -> int:
 def format_time(ns: int) -> str:
     """RFC 3339 in UTC with a 'Z'; fractional seconds only when there are any (trailing zeros trimmed)."""
     seconds, nanos = divmod(ns, NS)
-    moment = _EPOCH + timedelta(seconds=seconds)
+    try:
+        moment = _EPOCH + timedelta(seconds=seconds)
+    except OverflowError as exc:
+        raise InvalidTime("", "the simulated time runs past the year 9999") from exc
     text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
     if nanos:
         text += "." + f"{nanos:09d}".rstrip("0")
@@ -59,7 +63,14 @@ def format_time(ns: int) -> str:
 
 
 def parse_duration(raw: object, path: str = "duration") -> int:
-    """A duration ("1m30s", "500ms", "2h", or seconds as a number) as integer nanoseconds (not negative)."""
+    """A duration ("1m30s", "500ms", "2h", or seconds as a number) as integer nanoseconds, 0 to a century."""
+    value = _parse_duration(raw, path)
+    if value > MAX_DURATION:
+        raise InvalidTime(path, f"{raw!r} is longer than a century")
+    return value
+
+
+def _parse_duration(raw: object, path: str) -> int:
     if isinstance(raw, bool):
         raise InvalidTime(path, f"{raw!r} is not a duration")
     if isinstance(raw, int):

@@ -32,6 +32,7 @@ from kubekg.simulation.objects import (
     Pod,
     StorageClass,
     Volume,
+    mapping,
     parse_pv,
     parse_pvc,
 )
@@ -176,7 +177,7 @@ class PVController:
 
     def add_volume(self, raw: Mapping, path: str = "persistentVolume") -> Volume:
         """Add (or replace) a PV manifest after validation and the graph's access-mode check."""
-        doc = copy.deepcopy(dict(raw))
+        doc = copy.deepcopy(mapping(raw, path))
         view = parse_pv(doc, path)
         check_plugin_access_modes(view, self.facts)
         meta = doc.setdefault("metadata", {})
@@ -188,7 +189,7 @@ class PVController:
 
     def add_claim(self, raw: Mapping, path: str = "claim") -> Claim:
         """Add (or replace) a PVC manifest after validation."""
-        doc = copy.deepcopy(dict(raw))
+        doc = copy.deepcopy(mapping(raw, path))
         view = parse_pvc(doc, path)
         meta = doc.setdefault("metadata", {})
         meta.setdefault("uid", view.uid)

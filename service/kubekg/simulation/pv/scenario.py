@@ -23,6 +23,8 @@ from kubekg.simulation.objects import (
     kind_of,
     mapping,
     parse_pod,
+    parse_pv,
+    parse_pvc,
     parse_storage_class,
     sequence,
     string,
@@ -62,6 +64,10 @@ class Scenario:
     def create(self, raw: Mapping, path: str) -> str:
         """Create an object; returns a description."""
         kind = kind_of(raw, path)
+        if kind in ("PersistentVolume", "PersistentVolumeClaim"):
+            (parse_pv if kind == "PersistentVolume" else parse_pvc)(
+                raw, path
+            )  # validate before filling in the uid
         if kind == "PersistentVolume":
             doc = self._fresh_uid(dict(raw), kind)
             doc.setdefault("status", {}).setdefault("phase", "Pending")
