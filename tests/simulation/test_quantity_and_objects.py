@@ -22,7 +22,7 @@ from kubekg.simulation.objects import (
     parse_selector,
     parse_storage_class,
 )
-from kubekg.simulation.quantity import format_milli, parse_quantity
+from kubekg.simulation.quantity import MAX_INT64, format_milli, parse_quantity
 from kubekg.simulation.timeutil import NS, ZERO_TIME, format_time, parse_duration, parse_time
 
 
@@ -35,12 +35,12 @@ from kubekg.simulation.timeutil import NS, ZERO_TIME, format_time, parse_duratio
         ("10G", Decimal(10**10), 10**13),
         ("1e3", Decimal(1000), 10**6),
         ("1E3", Decimal(1000), 10**6),
-        ("1E", Decimal(10**18), 10**21),
+        ("1E", Decimal(10**18), MAX_INT64),  # milli-values saturate at int64
         (".5", Decimal("0.5"), 500),
         ("0.1m", Decimal("0.0001"), 1),  # MilliValue rounds up
         ("1.5Gi", Decimal(1610612736), 1610612736000),
         ("-2k", Decimal(-2000), -2000000),
-        ("800E", Decimal(8 * 10**20), 8 * 10**23),
+        ("800E", Decimal(8 * 10**20), MAX_INT64),
         (3, Decimal(3), 3000),
         (0.25, Decimal("0.25"), 250),
     ],
