@@ -108,7 +108,7 @@ def parse_meta(
     raw: object, path: str = "metadata", *, namespaced: bool = True, require_name: bool = True
 ) -> Meta:
     """Parse ``metadata``; a missing uid becomes ``uid-<name>`` so references stay stable."""
-    meta = mapping(raw, path, required=not require_name)
+    meta = mapping(raw, path, required=require_name)
     name = string(meta.get("name"), f"{path}.name", required=require_name) or ""
     namespace = (string(meta.get("namespace"), f"{path}.namespace") or "default") if namespaced else ""
     uid = string(meta.get("uid"), f"{path}.uid") or (
@@ -544,7 +544,7 @@ def parse_hpa(raw: object, path: str = "hpa") -> HPA:
     """A HorizontalPodAutoscaler (autoscaling/v2; v1's targetCPUUtilizationPercentage is converted)."""
     doc = mapping(raw, path)
     _check_kind(doc, path, "HorizontalPodAutoscaler")
-    meta = parse_meta(doc.get("metadata"), f"{path}.metadata")
+    meta = parse_meta(doc.get("metadata"), f"{path}.metadata", require_name=False)  # the name only labels the result
     spec = mapping(doc.get("spec"), f"{path}.spec")
     ref = mapping(spec.get("scaleTargetRef"), f"{path}.spec.scaleTargetRef")
     kind = string(ref.get("kind"), f"{path}.spec.scaleTargetRef.kind", required=True)
