@@ -544,7 +544,8 @@ def parse_hpa(raw: object, path: str = "hpa") -> HPA:
     """A HorizontalPodAutoscaler (autoscaling/v2; v1's targetCPUUtilizationPercentage is converted)."""
     doc = mapping(raw, path)
     _check_kind(doc, path, "HorizontalPodAutoscaler")
-    meta = parse_meta(doc.get("metadata"), f"{path}.metadata", require_name=False)  # the name only labels the result
+    # The name only labels the result.
+    meta = parse_meta(doc.get("metadata"), f"{path}.metadata", require_name=False)
     spec = mapping(doc.get("spec"), f"{path}.spec")
     ref = mapping(spec.get("scaleTargetRef"), f"{path}.spec.scaleTargetRef")
     kind = string(ref.get("kind"), f"{path}.spec.scaleTargetRef.kind", required=True)
