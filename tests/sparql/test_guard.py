@@ -186,3 +186,41 @@ def test_service_text_the_parser_does_not_see_is_refused() -> None:
 def test_load_refused_by_default(iri: str) -> None:
     with pytest.raises(guard.LoadRefused):
         guard.check_load(iri, guard.AllowList([]))
+
+
+def test_concurrent_checks_share_the_parser_safely() -> None:
+    """rdflib's parser is not thread-safe; concurrent SERVICE checks (gthread workers) must all stay correct."""
+    import threading
+
+    allow = guard.AllowList(["example.org"], resolver=NO_DNS)
+    errors: list[BaseException] = []
+
+    def check_many() -> None:
+        for i in range(5):
+            try:
+                guard.check_service(
+                    f"SELECT * {{ SERVICE <http://example.org/{i}> {{ ?s ?p ?o }} }}",
+                    allow,
+                    None,
+                    ns.PREFIXES,
+                )
+                with pytest.raises(guard.ServiceRefused):
+                    guard.check_service(
+                        "SELECT * { SERVICE <http://127.1/> { ?s ?p ?o } }", allow, None, ns.PREFIXES
+                    )
+            except BaseException as exc:  # collected for the assertion in the main thread
+                errors.append(exc)
+
+    threads = [threading.Thread(target=check_many) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+
+
+def test_parser_busy_past_the_timeout_is_a_query_timeout() -> None:
+    from kubekg.errors import QueryTimeout
+
+    with guard.rdflib_parser(), pytest.raises(QueryTimeout):
+        guard.service_targets("SELECT * { ?s ?p ?o }", None, {}, wait=0.05)

@@ -470,7 +470,7 @@ def answer_query(
         expected_kind = QUERY_KINDS.get(keyword or "")
         if expected_kind:
             chosen["format"] = negotiate.choose(expected_kind, accept, formats)
-        guard.check_service(query, allowlist, base_iri, ns.PREFIXES)
+        guard.check_service(query, allowlist, base_iri, ns.PREFIXES, wait=deadline.remaining())
         tokens = lexer.tokenize(query) if _FROM.search(query) else []
         pro = lexer.prologue(tokens, base=base_iri, prefixes=ns.PREFIXES)
         dataset = resolve_dataset(tokens, pro, default_graphs, named_graphs, asserted_only, engine.all_graphs)
@@ -478,7 +478,11 @@ def answer_query(
         raw = engine.evaluate(query, dataset, base_iri, deadline)
         try:
             return pull(raw, deadline, max_rows, job)
-        except (OSError, RuntimeError, ValueError) as exc:  # raised while rows stream (e.g. by a SERVICE call)
+        except (
+            OSError,
+            RuntimeError,
+            ValueError,
+        ) as exc:  # raised while rows stream (e.g. by a SERVICE call)
             raise EvaluationFailed(f"the query failed during evaluation: {exc}") from None
 
     try:

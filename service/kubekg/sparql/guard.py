@@ -13,14 +13,16 @@ FROM/FROM NAMED IRIs are never dereferenced (they name graphs in the store), so 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from kubekg.errors import Forbidden, QuerySyntaxError
+from kubekg.errors import Forbidden, QuerySyntaxError, QueryTimeout
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str], list[str]]
@@ -277,27 +279,74 @@ def _rdflib_services(node: object, found: list[object]) -> None:
             _rdflib_services(value, found)
 
 
-def service_targets(text: str, base_iri: str | None, prefixes: dict[str, str]) -> list[object]:
+_rdflib_lock = threading.Lock()
+
+
+def _reset_lock() -> None:
+    global _rdflib_lock
+    _rdflib_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
+
+
+@contextmanager
+def rdflib_parser(wait: float | None = None) -> Iterator[None]:
+    """rdflib's SPARQL parser, one thread at a time: pyparsing's parse actions are not thread-safe.
+
+    (Concurrent first calls of a parse action break its arity detection for good, e.g. "Param.postParse2()
+    missing 1 required positional argument".) Waits at most ``wait`` seconds, then it is a query timeout.
+    """
+    if not _rdflib_lock.acquire(timeout=-1 if wait is None else max(0.0, wait)):
+        raise QueryTimeout("the SPARQL analyser stayed busy with other requests past this query's timeout")
+    try:
+        yield
+    finally:
+        _rdflib_lock.release()
+
+
+def warm_rdflib() -> None:
+    """Import and exercise rdflib's SPARQL parser once (at start-up, before gunicorn forks the workers)."""
+    from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    with rdflib_parser():
+        translateQuery(parseQuery("SELECT * WHERE { SERVICE SILENT <http://example.org/> { ?s ?p ?o } }"))
+        translateUpdate(
+            parseUpdate(
+                "PREFIX e: <http://example.org/> INSERT DATA { GRAPH e:g { e:a e:b 1 } } ; "
+                "WITH e:g DELETE { ?s ?p ?o } INSERT { ?s ?p 2 } USING e:u WHERE { ?s ?p ?o } ; CLEAR ALL"
+            )
+        )
+
+
+def service_targets(
+    text: str, base_iri: str | None, prefixes: dict[str, str], wait: float | None = None
+) -> list[object]:
     """The SERVICE targets (rdflib URIRef or Variable) rdflib's parser sees in a query or update."""
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     found: list[object] = []
-    try:
-        parsed = parseQuery(text)
-        algebra = translateQuery(parsed, base=base_iri, initNs=prefixes)
-        _rdflib_services(algebra.algebra, found)
-    except Exception as query_exc:  # rdflib raises pyparsing and assorted errors; try the update grammar
+    with rdflib_parser(wait):
         try:
-            parsed = parseUpdate(text)
-            update = translateUpdate(parsed, base=base_iri, initNs=prefixes)
-            _rdflib_services(update.algebra, found)
-        except Exception:
-            raise query_exc from None
+            parsed = parseQuery(text)
+            algebra = translateQuery(parsed, base=base_iri, initNs=prefixes)
+            _rdflib_services(algebra.algebra, found)
+        except Exception as query_exc:  # rdflib raises pyparsing and assorted errors; try the update grammar
+            try:
+                parsed = parseUpdate(text)
+                update = translateUpdate(parsed, base=base_iri, initNs=prefixes)
+                _rdflib_services(update.algebra, found)
+            except Exception:
+                raise query_exc from None
     return found
 
 
-def check_service(text: str, allowlist: AllowList, base_iri: str | None, prefixes: dict[str, str]) -> None:
+def check_service(
+    text: str, allowlist: AllowList, base_iri: str | None, prefixes: dict[str, str], wait: float | None = None
+) -> None:
     """Refuse a query or update whose SERVICE clauses reach anything not allow-listed (403 service_not_allowed)."""
     from kubekg.sparql.lexer import unescape_codepoints
 
@@ -310,7 +359,9 @@ def check_service(text: str, allowlist: AllowList, base_iri: str | None, prefixe
             "federated SERVICE queries are disabled on this endpoint (SERVICE_ALLOWLIST is empty)"
         )
     try:
-        targets = service_targets(text, base_iri, prefixes)
+        targets = service_targets(text, base_iri, prefixes, wait)
+    except QueryTimeout:
+        raise
     except Exception as exc:
         raise ServiceRefused(
             f"the query uses SERVICE and its targets cannot be verified: {str(exc).splitlines()[0][:300]}"

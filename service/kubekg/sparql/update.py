@@ -150,15 +150,16 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:500]
 
 
-def parse_update(text: str, base_iri: str | None) -> list[Any]:
+def parse_update(text: str, base_iri: str | None, wait: float | None = None) -> list[Any]:
     """rdflib's translated operations of an update, or a 400 with the parser's message."""
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
 
-    try:
-        return list(translateUpdate(parseUpdate(text), base=base_iri, initNs=ns.PREFIXES).algebra)
-    except Exception as exc:  # pyparsing and rdflib raise assorted exception types
-        raise UpdateSyntaxError(f"invalid SPARQL Update: {_first_line(exc)}") from None
+    with guard.rdflib_parser(wait):
+        try:
+            return list(translateUpdate(parseUpdate(text), base=base_iri, initNs=ns.PREFIXES).algebra)
+        except Exception as exc:  # pyparsing and rdflib raise assorted exception types
+            raise UpdateSyntaxError(f"invalid SPARQL Update: {_first_line(exc)}") from None
 
 
 def _locate(text: str, ops: list[Any]) -> list[Operation]:
@@ -224,10 +225,11 @@ def check(
     using_named: list[str],
     protection: Protection,
     allowlist: guard.AllowList,
+    wait: float | None = None,
 ) -> Plan:
     """Parse and statically check an update (403 protected_graph / load_not_allowed / service_not_allowed)."""
-    ops = parse_update(text, base_iri)
-    guard.check_service(text, allowlist, base_iri, ns.PREFIXES)
+    ops = parse_update(text, base_iri, wait)
+    guard.check_service(text, allowlist, base_iri, ns.PREFIXES, wait)
     if max(
         len(guard.LOAD_RE.findall(text)), len(guard.LOAD_RE.findall(lexer.unescape_codepoints(text)))
     ) > sum(1 for op in ops if op.name == "Load"):
@@ -583,6 +585,7 @@ class Updater:
                 using_named=using_named,
                 protection=self.protection,
                 allowlist=self.allowlist,
+                wait=deadline.remaining(),
             )
             deadline.check()
 
@@ -597,6 +600,7 @@ class Updater:
                     using_named=[],
                     protection=self.protection,
                     allowlist=self.allowlist,
+                    wait=deadline.remaining(),
                 )
                 try:
                     self.store.update(final, base_iri=base_iri, prefixes=ns.PREFIXES)

@@ -111,10 +111,10 @@ def init_app(app: Flask) -> SparqlState:
                 "DATA_DIR", app.config["DATA_DIR"], f"cannot use the update log: {exc}"
             ) from None
         log.info("SPARQL Update enabled; replayed %d update(s) from %s", replayed, update_log.path)
-        # warm rdflib's parser here, before gunicorn forks the workers
-        update.parse_update("INSERT DATA {}", None)
         state.updater = update.Updater(engine.store, update_log, protection, allowlist)
         state.log = update_log
+    if state.updater is not None or state.allowlist:
+        guard.warm_rdflib()  # rdflib's parser is used for updates and SERVICE: load it before gunicorn forks
     app.extensions[EXTENSION] = state
     return state
 
