@@ -59,6 +59,8 @@ class Context:
     lemma_index: set[str] = field(default_factory=set)
     how_many: bool = False
     copula: bool = False
+    ordinal: int | None = None  # 1 = first, -1 = last
+    ordinal_tokens: set[int] = field(default_factory=set)
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -151,6 +153,11 @@ def build_context(
             ctx.token_mention[i] = k
     ctx.target = _target(ctx, classes, wh_words)
     low = [t.form.lower() for t in tokens]
+    for i, t in enumerate(tokens):
+        n = _ORDINALS.get(t.form.lower()) or _ORDINALS.get(t.lemma)
+        if n is not None:
+            ctx.ordinal, ctx.ordinal_tokens = n, {i}
+            break
     ctx.how_many = ("how" in low and "many" in low) or any(t.form == "몇" for t in tokens)
     # "Is X a Y?" / "X는 Y인가요?": a question about membership (a copula question)
     ctx.copula = (
@@ -159,6 +166,10 @@ def build_context(
     return ctx
 
 
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1, "final": -1,
+    "첫": 1, "첫째": 1, "첫번째": 1, "처음": 1, "두번째": 2, "둘째": 2, "세번째": 3, "셋째": 3, "마지막": -1,
+}  # fmt: skip
 _BETWEEN = {
     "the",
     "a",

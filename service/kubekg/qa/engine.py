@@ -60,6 +60,13 @@ class Answerer:
         self.stop_lemmas = {stem(w) for w in _NEVER_ALONE} | set(_NEVER_ALONE)
         self.describing_classes = {expand(c) for c in shared.get("describing_classes", [])}
         self.kind_of_properties = {expand(c) for c in shared.get("kind_of_properties", [])}
+        self.strong_definition_cues = [
+            ph for ph in (phrase_seq(str(x)) for x in shared.get("definition_words", [])) if ph
+        ]
+        self.antonyms: dict[str, set[str]] = {}
+        for word, opposites in (shared.get("antonyms") or {}).items():
+            for key in phrase_seq(str(word)):
+                self.antonyms.setdefault(key, set()).update(x for o in opposites for x in phrase_seq(str(o)))
         self.cues: dict[str, dict[str, list]] = {}
         vocabulary: set[str] = set(EN_STOP) | set(KO_STOP)
         for kind in self.kinds:
@@ -129,7 +136,8 @@ class Answerer:
             coverage = len(hit) / len(phrase)
             if coverage < 0.5 and len(phrase) > 1:
                 continue
-            score = coverage + 0.25 * (len(hit) - 1)
+            # more words matched is better evidence, tempered by how much of the wording is missing
+            score = coverage**0.5 * (1 + 0.25 * (len(hit) - 1))
             if score > best[0]:
                 best = (score, {i for lem in hit for i in lemmas[lem]})
         return best
@@ -144,6 +152,13 @@ class Answerer:
                 if not self.index.has_type(e, helpers)
             ]
         return self._global
+
+    def contradicts(self, prop: str, ctx: Context) -> bool:
+        """Whether the question uses an antonym of the property's verb ("keeps" against "deleted with pod")."""
+        words = {lem for phrase in self.property_phrases.get(prop, []) for lem in phrase}
+        named = set(ctx.token_mention)  # "Retain" names the policy; it is not the verb "retain"
+        said = {lemma for i, lemma in ctx.lemmas if i not in named}
+        return any(verb in words and opposites & said for verb, opposites in self.antonyms.items())
 
     def positive_form(self, prop: str, ctx: Context) -> str:
         """For a question without negation, the positive property disjoint with a negative one ("not involved in")."""

@@ -159,6 +159,8 @@ class Lexicon:
                 if cands:
                     m = Mention(i, j, tokens[i].start, tokens[j].end, span, cands)
                     found.append((-(tokens[j].end - tokens[i].start), 0, i, m))
+        # a Korean noun followed by 하/되 (XSV) is used as a verb: "삭제하나요" is not the Delete policy
+        found = [f for f in found if not _verb_use(tokens, f[3])]
         chosen = _select(found)
         taken = {k for m in chosen for k in range(m.first, m.last + 1)}
         fuzzy: list[tuple[int, int, int, Mention]] = []
@@ -186,6 +188,16 @@ class Lexicon:
     def _known(self, token: Token) -> bool:
         w = token.form.lower()
         return w in self.vocabulary or token.lemma in self.vocabulary or normalize_name(w) in self.keys
+
+
+def _verb_use(tokens: tuple[Token, ...], m: Mention) -> bool:
+    nxt = m.last + 1
+    return (
+        nxt < len(tokens)
+        and tokens[nxt].tag in ("XSV", "XSA")
+        and tokens[m.last].tag.startswith("NN")
+        and all(c.kind == "entity" for c in m.candidates)
+    )
 
 
 def _anchor(t: Token) -> bool:

@@ -380,6 +380,7 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             fitting = {
                 (p, d)
                 for _, p, d, _ in options
+                if p not in eng.negative_props or ctx.negation
                 if any(
                     isinstance(v, str) and eng.index.has_type(v, {target}) for v in _values(eng, entity, p, d)
                 )
@@ -451,7 +452,6 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             if linked and len(linked) < n_entities:
                 restrict.append(e2)
                 explained |= otoks
-        explained |= eng.elaborated(ctx, [entity], explained, anchor)
         # "node" names the class as much as an entity
         bonus_ambiguous = -1.0 if any(c.kind == "class" for c in m.candidates) else 0.0
         bonus = 0.0
@@ -466,6 +466,12 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 bonus = 1.0
             else:
                 bonus = -1.0
+        # "what does RWO mean?" asks for a definition, whatever relation its words also fit
+        for ph in eng.strong_definition_cues:
+            hit = ctx.match_phrase(ph)
+            if hit and not hit <= explained:
+                bonus -= 2.0
+                break
         s = (
             base
             + 3.0 * score
@@ -509,6 +515,17 @@ def _asked_for(ctx: Context, m: Mention) -> bool:
     return k >= 0 and ctx.tokens[k].form.lower() in ("which", "what", "어떤", "어느", "무슨")
 
 
+def _only_negatively_linked(eng: Answerer, a: str, b: str) -> bool:
+    """Whether every edge between a and b is a negative property (not involved in, lacks)."""
+    found = False
+    for p, _d in eng.index.entity_props.get(a, set()) | eng.index.entity_props.get(b, set()):
+        if b in eng.index.out_edges.get((a, p), []) or a in eng.index.out_edges.get((b, p), []):
+            if p not in eng.negative_props:
+                return False
+            found = True
+    return found
+
+
 def _comitative(ctx: Context, m: Mention) -> bool:
     """'with X' / 'X와': X is a partner of the relation rather than its object."""
     if ctx.lang == "ko":
@@ -522,8 +539,10 @@ def _comitative(ctx: Context, m: Mention) -> bool:
 
 
 def _linked(eng: Answerer, a: str, b: str) -> bool:
-    """Whether a graph edge (any property, either direction) joins two entities."""
+    """Whether a graph edge (any positive property, either direction) joins two entities."""
     for p, _d in eng.index.entity_props.get(a, set()):
+        if p in eng.negative_props:
+            continue
         if b in eng.index.out_edges.get((a, p), []) or b in eng.index.in_edges.get((a, p), []):
             return True
     return False
@@ -687,6 +706,8 @@ def run_relation_yesno(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
         value = _lit_value(flags[0])
         if not isinstance(value, bool):
             return None
+        if eng.contradicts(prop, ctx):
+            value = not value  # "Does Retain keep the data?" against "deletes the physical volume"
         return Outcome(
             [value],
             labels,
@@ -718,17 +739,13 @@ def run_relation_yesno(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
     if disjoint:
         evidence.append((ox.NamedNode(subj), disjoint[0], ox.NamedNode(obj)))
         return Outcome([False], labels, queries, evidence, "false")
-    # closed world over the document's list: the subject has other values for the property, not this one
-    others = eng.index.out_edges.get((subj, prop), [])
-    if others:
-        evidence += [(ox.NamedNode(subj), ox.NamedNode(prop), ox.NamedNode(o)) for o in others]
-        return Outcome([False], labels, queries, evidence, "false")
-    holders = eng.index.in_edges.get((obj, prop), [])
-    if (
-        holders
-    ):  # the document names who has this relation to the object ("only kube-apiserver accesses etcd")
-        evidence += [(ox.NamedNode(s), ox.NamedNode(prop), ox.NamedNode(obj)) for s in holders]
-        return Outcome([False], labels, queries, evidence, "false")
+    # closed world over the document's list: the subject has other values for the property (or for a property
+    # it specialises, "kubelet communicates with ...", which does not include etcd), but not this one
+    for q in [prop, *sorted(eng.index.super_props.get(prop, set()))]:
+        others = eng.index.out_edges.get((subj, q), [])
+        if others and obj not in others:
+            evidence += [(ox.NamedNode(subj), ox.NamedNode(q), ox.NamedNode(o)) for o in others]
+            return Outcome([False], labels, queries, evidence, "false")
     return None
 
 
@@ -742,10 +759,10 @@ def read_is_a(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     boost, cue_tokens = cue
     for m, entity in entity_mentions(eng, ctx):
         for cm in ctx.mentions:
-            if cm is m:
+            if cm is m or cm.first < m.last:
                 continue
             classes = [c.iri for c in cm.candidates if c.kind == "class"]
-            if not classes:
+            if not classes or not _apposed(ctx, m, cm):
                 continue
             explained = ctx.mention_tokens(m) | ctx.mention_tokens(cm) | cue_tokens | ctx.negation
             member = eng.index.has_type(entity, set(classes))
@@ -760,6 +777,14 @@ def read_is_a(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             )
             readings.append(Reading(kind, s, explained, {"entity": entity, "class": classes[0]}))
     return readings
+
+
+def _apposed(ctx: Context, m: Mention, cm: Mention) -> bool:
+    """'is X a Y' / 'X는 Y인가': only articles or a topic particle between X and Y ('is etcd ON the node' is not)."""
+    between = ctx.tokens[m.last + 1 : cm.first]
+    if ctx.lang == "en":
+        return all(t.form.lower() in ("a", "an", "the", "kind", "type", "of", "one") for t in between)
+    return all(t.tag in ("JX", "JKS", "SP") for t in between)
 
 
 def run_is_a(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
@@ -811,9 +836,9 @@ def read_instances(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     readings = []
     for m in ctx.mentions:
         for c in m.candidates:
-            if c.kind != "class" or not eng.index.instances_of(c.iri):
+            if c.kind != "class" or len(eng.index.instances_of(c.iri)) < 2:
                 continue
-            explained = ctx.mention_tokens(m) | cue_tokens
+            explained = ctx.mention_tokens(m) | cue_tokens | ctx.ordinal_tokens
             plural = any(t.form.lower() in ("are", "all") for t in ctx.tokens)
             last = ctx.tokens[m.last]
             plural = plural or (
@@ -823,7 +848,7 @@ def read_instances(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             if ctx.target and ctx.target[0] is m:
                 bonus += 0.5
             s = 2.0 + 2.0 + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
-            readings.append(Reading(kind, s, explained, {"class": c.iri}))
+            readings.append(Reading(kind, s, explained, {"class": c.iri, "ordinal": ctx.ordinal}))
     return readings
 
 
@@ -840,6 +865,12 @@ def run_instances(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcom
                 order[row["entity"]] = float(row["order"].value)
     # the document's order where it has one, else by label (sorted here: ORDER BY over mixed terms is fragile)
     seen.sort(key=lambda e: (order.get(e, 1e9), eng.index.label(e.value, ctx.lang).lower()))
+    ordinal = r.params.get("ordinal")
+    if ordinal is not None:  # "the first stage", "마지막 단계": only members with a document order count
+        ranked = [e for e in seen if e in order]
+        if not ranked or abs(ordinal) > len(ranked):
+            return None
+        seen = [ranked[ordinal - 1] if ordinal > 0 else ranked[ordinal]]
     if not seen:
         return None
     rdf_type = ox.NamedNode(ns.PREFIXES["rdf"] + "type")
@@ -852,20 +883,43 @@ def run_instances(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcom
 
 
 def read_definition(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
-    if ctx.yesno or len(ctx.mentions) != 1:
+    if ctx.yesno or not ctx.mentions:
         return []
     cue = cue_match(eng, kind, ctx)
     if cue is None:
         return []
     boost, cue_tokens = cue
-    m = ctx.mentions[0]
+    # one thing asked about; other mentions may only name its class ("the access mode RWO")
+    things = [
+        m
+        for m in ctx.mentions
+        if not all(
+            c.kind == "class"
+            and any(eng.index.has_type(x.iri, {c.iri}) for o in ctx.mentions for x in o.candidates)
+            for c in m.candidates
+        )
+    ]
+    if len(things) != 1:
+        return []
+    m = things[0]
+    apposed = set()
+    for o in ctx.mentions:
+        if o is not m:
+            apposed |= ctx.mention_tokens(o)
     readings = []
     for c in m.candidates:
         if c.iri not in eng.index.definitions:
             continue
-        explained = ctx.mention_tokens(m) | cue_tokens
+        explained = ctx.mention_tokens(m) | cue_tokens | apposed
         singular_is = any(t.form.lower() == "is" for t in ctx.tokens)
-        s = 2.0 + boost + (0.3 if singular_is else 0.0) - UNEXPLAINED_COST * unexplained(ctx, explained)
+        strong = 2.0 if any(ctx.match_phrase(ph) for ph in eng.strong_definition_cues) else 0.0
+        s = (
+            2.0
+            + boost
+            + strong
+            + (0.3 if singular_is else 0.0)
+            - UNEXPLAINED_COST * unexplained(ctx, explained)
+        )
         if c.kind == "class":
             s -= 0.1
         readings.append(Reading(kind, s, explained, {"entity": c.iri}))
@@ -892,6 +946,8 @@ def run_definition(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outco
 
 
 def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    if ctx.yesno:
+        return []
     fixed = kind.params.get("class")
     via = kind.params.get("via")
     mention_weight = float(kind.params.get("mention_weight", 2.0))
@@ -972,6 +1028,10 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 continue
             if not any(lemma in bag for i, lemma in ctx.lemmas if m.first <= i <= m.last):
                 return []
+    # a thing the question names may not be tied to the winner only by a denial ("kube-proxy is NOT involved in")
+    for _m, e in entity_mentions(eng, ctx):
+        if all(e != w[1] and _only_negatively_linked(eng, w[1], e) for w in winners):
+            return []
     if via and ctx.target:
         served = {o for w in winners for o in eng.index.out_edges.get((w[1], expand(via)), [])}
         if not any(eng.index.has_type(o, {ctx.target[1]}) for o in served):
@@ -1091,6 +1151,8 @@ def read_boolean_filter(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
             continue
         score, prop, tokens = best
         flag = not ctx.negation
+        if eng.contradicts(prop, ctx):
+            flag = not flag  # "keeps its files when the pod is deleted" asks for deleted-with-pod = false
         explained = toks | tokens | ctx.negation | (target_tokens(ctx) if ctx.target else set())
         s = 2.0 + 3.0 * score + 1.0 - UNEXPLAINED_COST * unexplained(ctx, explained)
         readings.append(

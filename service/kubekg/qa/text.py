@@ -96,11 +96,11 @@ def stem(word: str) -> str:
         w = w[:-1]
     if w.endswith("ing") and len(w) > 5:
         w = w[:-3]
-        if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz":
+        if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lszdf":
             w = w[:-1]
     elif w.endswith("ed") and len(w) > 4:
         w = w[:-2]
-        if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lsz":
+        if len(w) > 2 and w[-1] == w[-2] and w[-1] not in "lszdf":
             w = w[:-1]
     elif w.endswith("ly") and len(w) > 5:
         w = w[:-2]
