@@ -266,6 +266,14 @@ def test_browser_gets_the_editor_page(client: FlaskClient) -> None:
     assert b"<textarea" in response.data
 
 
+def test_browser_following_a_query_link_gets_the_editor_prefilled(client: FlaskClient) -> None:
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = get(client, "SELECT ?x WHERE { ?x a kg:Component }", headers={"Accept": accept})
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert b"?x a kg:Component" in response.data  # prefilled (escaped by the template), not executed
+    assert get(client, "ASK {}", headers={"Accept": accept}, format="json").is_json  # format= still answers
+
+
 # ------------------------------------------------------------------------------------------------ limits and safety
 SERVICE_TARGETS = [
     "http://127.0.0.1:9/",

@@ -194,10 +194,10 @@ def choose(kind: str, accept: str | None, format_values: Iterable[str] = ()) -> 
     return best
 
 
-def prefers_html(accept: str | None) -> bool:
-    """True when Accept names text/html explicitly and ranks it at least as high as every RDF format (a browser)."""
+def prefers_html(accept: str | None, kinds: tuple[str, ...] = (GRAPH,)) -> bool:
+    """True when Accept names text/html explicitly and ranks it at least as high as every offered format."""
     ranges = parse_accept(accept)
     q_html, spec = quality(ranges, "text/html")
     if q_html <= 0 or spec < 2:
         return False
-    return all(_format_quality(ranges, f)[0] <= q_html for f in _offers(GRAPH))
+    return all(_format_quality(ranges, f)[0] <= q_html for kind in kinds for f in _offers(kind))

@@ -281,6 +281,15 @@ def query_endpoint() -> Response:
         raise BadRequest(f"{exc.message}; send updates by POST to {UPDATE_PATH}") from None
     if req is None:
         return service_description(state)
+    accept = request.headers.get("Accept")
+    if (
+        request.method == "GET"
+        and not req.formats
+        and negotiate.prefers_html(accept, (negotiate.RESULTS, negotiate.GRAPH))
+    ):
+        page = _editor_page(req.query)  # a browser following a /sparql?query= link gets the editor, prefilled
+        if page is not None:
+            return page
     timeout = effective_timeout(req.timeout)
     engine = execute.engine_for(current_app.extensions["kubekg"])
     try:
@@ -290,7 +299,7 @@ def query_endpoint() -> Response:
             default_graphs=req.default_graphs,
             named_graphs=req.named_graphs,
             asserted_only=req.asserted_only,
-            accept=request.headers.get("Accept"),
+            accept=accept,
             formats=req.formats,
             base_iri=request.base_url,
             timeout=timeout,
@@ -324,15 +333,15 @@ def _graph_counts() -> list[tuple[str, int]]:
         return []  # the description still names the endpoint and its features
 
 
-def _editor_page() -> Response | None:
-    """The query editor (service-app's page), or None when the page or its template is not installed."""
+def _editor_page(query: str | None = None) -> Response | None:
+    """The query editor (service-app's page), prefilled, or None when the page or its template is not installed."""
     try:
         from kubekg.web.pages import render_sparql_editor
 
-        html, status = render_sparql_editor()
+        html, status = render_sparql_editor(query)
     except (ImportError, TemplateNotFound):
         try:
-            html, status = render_template("sparql.html", query="", examples=[]), 200
+            html, status = render_template("sparql.html", query=query or "", examples=[]), 200
         except TemplateNotFound:
             return None
     return Response(html, status=status, content_type="text/html; charset=utf-8")
