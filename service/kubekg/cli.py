@@ -18,7 +18,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-PLUGIN_MODULES = ("kubekg.web.cli", "kubekg.qa.cli", "kubekg.simulation.cli", "kubekg.mcp.cli")
+PLUGIN_MODULES = (
+    "kubekg.web.cli",
+    "kubekg.qa.cli",
+    "kubekg.simulation.cli",
+    "kubekg.mcp.cli",
+    "kubekg.bench.cli",
+)
 EXIT_USAGE = 2
 
 
