@@ -5,11 +5,14 @@ MAX_BODY_BYTES), lets ``protocol`` parse the request, ``execute`` answer it unde
 runaway evaluation to a worker recycle. GET without a query returns the W3C service description (or the query
 editor page when a browser asks for HTML).
 
-Timeout design: a query that cannot be stopped inside the engine gets its 503 ``query_timeout`` at the
-deadline, and then the worker process retires itself: after the response has been sent (``call_on_close``) it
-sends SIGTERM to itself when running under gunicorn; gunicorn finishes the worker's other in-flight requests,
-the process exits (ending the runaway evaluation thread) and the arbiter forks a fresh worker. Outside gunicorn
-(tests, ``flask run``) nothing is killed and a warning is logged.
+Timeout design: every query (checks, evaluation, row pulling) runs in an evaluation thread; the request thread
+waits until the deadline and answers 503 ``query_timeout`` then. A streaming result stops by itself (the thread
+checks the deadline between rows). An evaluation stuck inside pyoxigraph cannot be stopped, so the worker
+process retires itself once the response is sent: ``kubekg.web.serve.request_worker_recycle`` (its gunicorn
+``post_request`` hook marks the worker not alive) and SIGTERM to itself from ``call_on_close`` (gunicorn's
+graceful worker exit, under any gunicorn configuration). gunicorn finishes the worker's other in-flight
+requests, the process exits (ending the runaway thread) and the arbiter forks a fresh worker from the preloaded
+app. Outside gunicorn (tests, ``flask run``) nothing is killed and a warning is logged.
 """
 
 from __future__ import annotations
