@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import threading
@@ -31,6 +32,8 @@ from kubekg import ns
 from kubekg.errors import BadRequest, KubeKGError, QueryTimeout
 from kubekg.sparql import guard, lexer, negotiate
 from kubekg.sparql.negotiate import Format
+
+log = logging.getLogger(__name__)
 
 GRACE = 0.25  # seconds the request thread waits past the deadline for the evaluation thread's own check
 DEMOTE_AFTER = 0.1  # seconds after which a still-running evaluation thread gets a lower CPU priority
@@ -162,18 +165,22 @@ _stack_lock = threading.Lock()
 
 def _start_thread(target: Callable[[], None]) -> threading.Thread:
     """A daemon evaluation thread with a large stack (virtual memory; only the pages used are committed)."""
-    thread = threading.Thread(target=target, name="kubekg-sparql-eval", daemon=True)
     with _stack_lock:
         previous = threading.stack_size()
         try:
             threading.stack_size(EVAL_STACK_BYTES)
-        except (ValueError, RuntimeError):  # a platform that refuses: keep the default
-            previous = None
-        try:
+            thread = threading.Thread(target=target, name="kubekg-sparql-eval", daemon=True)
             thread.start()
+            return thread
+        except (ValueError, RuntimeError):  # the platform or a strict memory limit refuses: default stack
+            log.warning(
+                "cannot start an evaluation thread with a %d MiB stack; using the default",
+                EVAL_STACK_BYTES >> 20,
+            )
         finally:
-            if previous is not None:
-                threading.stack_size(previous)
+            threading.stack_size(previous)
+    thread = threading.Thread(target=target, name="kubekg-sparql-eval", daemon=True)
+    thread.start()
     return thread
 
 
