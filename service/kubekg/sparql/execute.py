@@ -104,6 +104,7 @@ class Job:
     partial: Any = None  # a capped result, published before probing for one more row
     native_id: int | None = None  # the evaluation thread's kernel id, for demotion
     rows: int = 0  # rows pulled so far (a thread pulling rows runs Python code and keeps its priority)
+    evaluating: bool = False  # inside the engine (checks such as rdflib's parse are Python: never demoted)
     demoted: bool = False
 
 
@@ -135,8 +136,10 @@ def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grac
             job.done.set()
 
     _start_thread(target)
-    if not job.done.wait(min(DEMOTE_AFTER, deadline.remaining())):
-        demote(job)
+    while not job.done.wait(min(DEMOTE_AFTER, deadline.remaining())) and not job.demoted:
+        if deadline.expired() or job.rows:
+            break
+        demote(job)  # once the thread is inside the engine (it may still be checking at the first look)
     if job.done.wait(deadline.remaining() + grace):
         if job.error is not None:
             raise job.error
@@ -190,7 +193,7 @@ def demote(job: Job) -> None:
     Only a thread that has not produced a row yet is demoted: it runs native code without the GIL, so a lower
     priority cannot delay other threads of the worker (a demoted thread holding the GIL would).
     """
-    if job.native_id is None or job.rows or not hasattr(os, "setpriority"):
+    if job.native_id is None or not job.evaluating or job.rows or not hasattr(os, "setpriority"):
         return
     with contextlib.suppress(OSError):  # not Linux, or the thread already ended
         os.setpriority(os.PRIO_PROCESS, job.native_id, DEMOTED_NICE)
@@ -482,6 +485,7 @@ def answer_query(
         pro = lexer.prologue(tokens, base=base_iri, prefixes=ns.PREFIXES)
         dataset = resolve_dataset(tokens, pro, default_graphs, named_graphs, asserted_only, engine.all_graphs)
         deadline.check()
+        job.evaluating = True
         raw = engine.evaluate(query, dataset, base_iri, deadline)
         try:
             return pull(raw, deadline, max_rows, job)
