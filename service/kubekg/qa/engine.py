@@ -85,15 +85,27 @@ class Answerer:
                 vocabulary.update(p)
         self.property_phrases: dict[str, list[tuple[str, ...]]] = {}
         extra = {expand(k): v for k, v in (shared.get("property_cues") or {}).items()}
+        # (property, phrase) -> "out" | "in": wording that also says which way the relation is read
+        # ("what comes AFTER binding" reads binding's next stage; "what comes BEFORE binding" the inverse)
+        self.phrase_direction: dict[tuple[str, tuple[str, ...]], str] = {}
         for prop, info in self.index.properties.items():
             phrases: list[tuple[str, ...]] = []
-            texts = [t for t, _lang in info.labels] + [str(x) for x in extra.get(prop, [])]
-            for text in texts:
+            cues = extra.get(prop, [])
+            texts: list[tuple[str, str | None]] = [(t, None) for t, _lang in info.labels]
+            if isinstance(cues, dict):
+                texts += [(str(x), "out") for x in cues.get("forward", [])]
+                texts += [(str(x), "in") for x in cues.get("inverse", [])]
+                texts += [(str(x), None) for x in cues.get("any", [])]
+            else:
+                texts += [(str(x), None) for x in cues]
+            for text, direction in texts:
                 text = re.sub(r"[(（].*?[)）]", " ", text)
                 lem = tuple(dict.fromkeys(x for x in phrase_seq(text) if x not in FUNCTION))
                 if lem and lem not in phrases:
                     phrases.append(lem)
                     vocabulary.update(lem)
+                if lem and direction:
+                    self.phrase_direction[(prop, lem)] = direction
             self.property_phrases[prop] = phrases
         self.negative_props = {
             prop
@@ -118,6 +130,14 @@ class Answerer:
 
     # ---------------------------------------------------------------- helpers used by the strategies
 
+    def direction_of(self, prop: str, ctx: Context, exclude: set[int]) -> str | None:
+        """The direction a directional cue of the property says ("after X" -> out), if the question has one."""
+        lemmas = ctx.lemma_set(exclude)
+        for (p, phrase), direction in self.phrase_direction.items():
+            if p == prop and all(lem in lemmas for lem in phrase):
+                return direction
+        return None
+
     def property_match(
         self, prop: str, ctx: Context, exclude: set[int], full: bool = False
     ) -> tuple[float, set[int]]:
@@ -126,7 +146,7 @@ class Answerer:
         With ``full``, only wordings whose every word is in the question count.
         """
         lemmas = ctx.lemma_set(exclude)
-        best = (0.0, set())
+        found: list[tuple[float, set[int]]] = []
         for phrase in self.property_phrases.get(prop, []):
             hit = [lem for lem in phrase if lem in lemmas]
             if not hit or all(lem in self.stop_lemmas for lem in hit):
@@ -138,9 +158,16 @@ class Answerer:
                 continue
             # more words matched is better evidence, tempered by how much of the wording is missing
             score = coverage**0.5 * (1 + 0.25 * (len(hit) - 1))
-            if score > best[0]:
-                best = (score, {i for lem in hit for i in lemmas[lem]})
-        return best
+            found.append((score, {i for lem in hit for i in lemmas[lem]}))
+        if not found:
+            return 0.0, set()
+        found.sort(key=lambda f: -f[0])
+        score, tokens = found[0][0], set(found[0][1])
+        for other, more in found[1:]:  # other wordings of the same property on other words add a little
+            if more - tokens:
+                score += 0.25
+                tokens |= more
+        return score, tokens
 
     def global_candidates(self) -> list[str]:
         """Entities a description may pick when the question names no class (not the descriptions themselves)."""

@@ -17,6 +17,7 @@ from kubekg.qa.index import GraphIndex
 from kubekg.qa.text import damerau_levenshtein, deletes, has_hangul, normalize_name, singular
 
 MAX_SPAN = 7
+_DOMAIN_TOP = "https://kubekg.dev/ontology#KubernetesConcept"
 _PAREN = re.compile(r"\s*[(（][^)）]*[)）]\s*")
 
 
@@ -70,6 +71,8 @@ class Lexicon:
             kind = "class" if iri in index.classes else "entity"
             if kind == "entity" and iri not in index.types:
                 continue
+            if kind == "class" and not index.subclass_of(iri, {_DOMAIN_TOP}):
+                continue  # document structure, simulation runs: not what questions are about
             for text, _lang, source in names:
                 variants = {text, _PAREN.sub(" ", text).strip()}
                 for v in variants:

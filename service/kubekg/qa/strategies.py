@@ -411,6 +411,9 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 top = [o for o in top if o[1] in narrower] or top
         score, prop, _, tokens = top[0]
         directions = {d for _, p, d, _ in top if p == prop}
+        said = eng.direction_of(prop, ctx, anchor)
+        if said in directions:
+            directions = {said}
         if len(directions) > 1:
             hint = _direction_hint(ctx, m, tokens)
             direction = hint or "out"
