@@ -163,7 +163,7 @@ class Answerer:
             return 0.0, set()
         found.sort(key=lambda f: -f[0])
         score, tokens = found[0][0], set(found[0][1])
-        for other, more in found[1:]:  # other wordings of the same property on other words add a little
+        for _other, more in found[1:]:  # other wordings of the same property on other words add a little
             if more - tokens:
                 score += 0.25
                 tokens |= more
