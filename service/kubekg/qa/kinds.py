@@ -51,6 +51,15 @@ class Kind:
     examples: dict[str, list[str]]
     min_score: float = 2.0
     queries: dict[str, str] = field(default_factory=dict)  # extra named query files
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {types: [IRI], many, via, note}
+
+    def slot_types(self, name: str) -> set[str]:
+        """The classes (or properties, or datatypes) a slot takes, as full IRIs; empty when any will do."""
+        return {expand(x) for x in (self.slots.get(name) or {}).get("types", [])}
+
+    def slot_via(self, name: str) -> str | None:
+        via = (self.slots.get(name) or {}).get("via")
+        return expand(via) if via else None
 
 
 def expand(name: str) -> str:
@@ -107,6 +116,11 @@ def load_kinds(path: Path = KINDS_FILE) -> tuple[list[Kind], dict[str, Any]]:
         examples = raw.get("examples") or {}
         if not examples.get("en") or not examples.get("ko"):
             raise KindError(f"{where}: needs at least one example question per language (en, ko)")
+        slots = raw.get("slots") or {}
+        if not isinstance(slots, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("types", []), list) for v in slots.values()
+        ):
+            raise KindError(f"{where}: slots must map a name to {{types: [...], ...}}")
         text = raw.get("text") or {}
         if "en" not in text or "ko" not in text:
             raise KindError(f"{where}: needs a text template per language (en, ko)")
@@ -124,6 +138,7 @@ def load_kinds(path: Path = KINDS_FILE) -> tuple[list[Kind], dict[str, Any]]:
                 examples={"en": list(examples["en"]), "ko": list(examples["ko"])},
                 min_score=float(raw.get("min_score", 2.0)),
                 queries=dict(raw.get("queries") or {}),
+                slots=slots,
             )
         )
     shared = {k: v for k, v in data.items() if k != "kinds"}

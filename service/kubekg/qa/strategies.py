@@ -152,7 +152,7 @@ def read_capability_set(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
     mode = kind.params.get("mode", "with")
     if not form_ok(kind, ctx):
         return []
-    caps = entity_mentions(eng, ctx, {VOLUME_CAPABILITY})
+    caps = entity_mentions(eng, ctx, kind.slot_types("capability") or {VOLUME_CAPABILITY})
     if not caps:
         return []
     if any(
@@ -165,7 +165,7 @@ def read_capability_set(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
     positive = {iri for _, iri in caps} - negative
     if (mode == "with" and (not positive or only)) or (mode == "without" and (positive or only)):
         return []
-    if mode == "only" and (not only or len(caps) != 1 or not eng.index.has_type(caps[0][1], {ACCESS_MODE})):
+    if mode == "only" and (not only or len(caps) != 1):
         return []
     cue = cue_match(eng, kind, ctx)
     if cue is None:
@@ -262,8 +262,8 @@ def run_capability_set(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
 def read_capability_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     if ctx.wh and not ctx.yesno:
         return []
-    caps = entity_mentions(eng, ctx, {VOLUME_CAPABILITY})
-    plugins = [(m, i) for m, i in entity_mentions(eng, ctx, {VOLUME_TYPE}) if (m, i) not in caps]
+    caps = entity_mentions(eng, ctx, kind.slot_types("capability"))
+    plugins = [(m, i) for m, i in entity_mentions(eng, ctx, kind.slot_types("plugin")) if (m, i) not in caps]
     if not caps or not plugins:
         return []
     cue = cue_match(eng, kind, ctx)
@@ -336,8 +336,8 @@ def _values(eng: Answerer, entity: str, prop: str, direction: str) -> list[str |
 def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     if ctx.yesno:
         return []
-    anchor_classes = {expand(c) for c in kind.params.get("anchor_classes", [])}
-    allowed = {expand(p) for p in kind.params.get("properties", [])}
+    anchor_classes = kind.slot_types("entity")
+    allowed = kind.slot_types("property")
     base = float(kind.params.get("base", 3.0))
     cue = cue_match(eng, kind, ctx)
     if cue is None:
@@ -951,8 +951,8 @@ def run_definition(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outco
 def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     if ctx.yesno:
         return []
-    fixed = kind.params.get("class")
-    via = kind.params.get("via")
+    fixed = next(iter(kind.slot_types("use_case")), None)
+    via = kind.slot_via("use_case")
     mention_weight = float(kind.params.get("mention_weight", 2.0))
     if fixed:
         cls = expand(fixed)
@@ -1221,7 +1221,7 @@ def run_boolean_filter(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
 
 
 def read_example_chain(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
-    prop = expand(kind.params.get("slot_property", "kg:hasExample"))
+    prop = kind.slot_via("example") or KG + "hasExample"
     cue = cue_match(eng, kind, ctx)
     if cue is None or ctx.yesno:
         return []
