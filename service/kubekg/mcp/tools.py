@@ -309,16 +309,11 @@ def _scenario(raw: Any) -> Any:
 
     if isinstance(raw, Mapping):
         return dict(raw)
-    import yaml
+    from kubekg.simulation import yamlio
 
     if not raw.strip():
         raise InvalidBody("the scenario is empty; give a YAML or JSON mapping")
-    try:
-        return yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise InvalidBody(f"the scenario is not valid YAML or JSON: {exc}") from None
-    except RecursionError:
-        raise InvalidBody("the scenario is nested too deeply") from None
+    return yamlio.load(raw, "the scenario")
 
 
 def _simulation_facts(kg: Any) -> Any:
