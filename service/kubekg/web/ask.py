@@ -75,6 +75,12 @@ def ask_question(question: Any, lang: Any = None) -> dict[str, Any]:
         raise MissingParameter("the question is empty; ask something like 'Which storage supports RWX?'")
     if not isinstance(question, str):
         raise InvalidParameter("the question must be a string")
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:  # a JSON "\\ud800" escape gives a lone surrogate, which no response can carry
+        raise InvalidParameter(
+            "the question is not valid Unicode text (it has an unpaired surrogate)"
+        ) from None
     return _answerer().answer(question, _lang_arg(lang))
 
 
@@ -93,6 +99,8 @@ def api_ask() -> Response:
             body = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidJSON(f"the body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise InvalidJSON("the body is nested too deeply to be the JSON object expected") from None
         if not isinstance(body, dict):
             raise InvalidJSON('the body must be a JSON object like {"question": "...", "lang": "en"}')
         result = ask_question(body.get("question"), body.get("lang"))
