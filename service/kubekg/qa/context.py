@@ -158,7 +158,11 @@ def build_context(
         if n is not None:
             ctx.ordinal, ctx.ordinal_tokens = n, {i}
             break
-    ctx.how_many = ("how" in low and "many" in low) or any(t.form == "몇" for t in tokens)
+    ctx.how_many = (
+        ("how" in low and "many" in low)
+        or ("number" in low and "of" in low)
+        or any(t.form == "몇" for t in tokens)
+    )
     # "Is X a Y?" / "X는 Y인가요?": a question about membership (a copula question)
     ctx.copula = (
         analysis.lang == "en" and bool(low) and low[0] in ("is", "are", "was", "were", "isn't", "aren't")

@@ -437,7 +437,22 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             ]
             if sym:
                 prop, direction = sym[0], "out"
-        values = _values(eng, entity, prop, direction)
+        denied = False
+        if ctx.negation and not (ctx.negation <= tokens) and prop not in eng.negative_props:
+            # "HPA가 적용되지 않는 리소스는?": the things the document says the relation does NOT hold for
+            negative = [q for q in eng.index.disjoint_props.get(prop, set()) if q in eng.negative_props]
+            if negative and (negative[0], direction) in eng.index.entity_props.get(entity, set()):
+                prop = negative[0]
+            elif direction == "out" and any(s == entity and p == prop for s, p, _o in eng.index.negatives):
+                denied = True
+            else:
+                continue
+            tokens = tokens | ctx.negation
+        values = (
+            [o for s, p, o in eng.index.negatives if s == entity and p == prop]
+            if denied
+            else _values(eng, entity, prop, direction)
+        )
         literal = any(isinstance(v, ox.Literal) for v in values)
         if ctx.how_many and not literal:
             continue  # "how many ..." asks for a number, not for things
@@ -495,6 +510,7 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                     "target": target,
                     "literal": literal,
                     "restrict": restrict,
+                    "denied": denied,
                 },
             )
         )
@@ -554,6 +570,8 @@ def _linked(eng: Answerer, a: str, b: str) -> bool:
 def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
     entity, prop, direction = r.params["entity"], r.params["property"], r.params["direction"]
     query = kind.query if direction == "out" else kind.queries["inverse"]
+    if r.params.get("denied"):
+        query = kind.queries["denied"]
     bindings = {"entity": ox.NamedNode(entity), "property": ox.NamedNode(prop)}
     rows = eng.select_file(query, bindings)
     values: list[Any] = []
@@ -595,16 +613,33 @@ def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
         if isinstance(v, ox.BlankNode):
             continue
         values.append(v)
+        if r.params.get("denied") and "negation" in row:
+            owl = ns.PREFIXES["owl"]
+            n = row["negation"]
+            evidence += [
+                (
+                    n,
+                    ox.NamedNode(ns.PREFIXES["rdf"] + "type"),
+                    ox.NamedNode(owl + "NegativePropertyAssertion"),
+                ),
+                (n, ox.NamedNode(owl + "sourceIndividual"), row["entity"]),
+                (n, ox.NamedNode(owl + "assertionProperty"), row["property"]),
+                (n, ox.NamedNode(owl + "targetIndividual"), v),
+            ]
+            continue
         s, o = (row["entity"], v) if direction == "out" else (v, row["entity"])
         evidence.insert(0, (s, row["property"], o))
     if not values:
         return None
+    variant = "forward" if direction == "out" else "inverse"
+    if r.params.get("denied"):
+        variant = "denied"
     return Outcome(
         values,
         {"entity": eng.index.label(entity, ctx.lang), "property": eng.index.label(prop, ctx.lang)},
         [(query, bindings)],
         evidence,
-        "forward" if direction == "out" else "inverse",
+        variant,
     )
 
 
