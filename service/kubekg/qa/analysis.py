@@ -101,6 +101,8 @@ def add_user_words(words: Iterable[str]) -> int:
             w = w.strip()
             if not w or w in _user_words or " " in w or not has_hangul(w) or len(w) < 2:
                 continue
+            if not re.fullmatch(r"[\uac00-\ud7a3A-Za-z0-9]+", w):
+                continue  # "읽기/쓰기": punctuation inside a user word would glue two words together
             if len(w) >= 3 and w[-1] in _PARTICLE_ENDINGS:
                 continue  # "모드를", "노드에": a word with its particle would hide the particle from Kiwi
             if k.add_user_word(w, "NNP", 0.0):

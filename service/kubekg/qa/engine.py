@@ -120,6 +120,7 @@ class Answerer:
         self.descriptions = DescriptionIndex(self.index)
         self._query_texts: dict[str, str] = {}
         self._global: list[str] | None = None
+        self._kind_phrases: dict[tuple[str, str], list[tuple[str, ...]]] = {}
         self._explain_cache: dict[str, dict] = {}
         self._lock = threading.Lock()
         self.stats = {
@@ -129,6 +130,15 @@ class Answerer:
         }
 
     # ---------------------------------------------------------------- helpers used by the strategies
+
+    def kind_phrases(self, kind: Kind, param: str) -> list[tuple[str, ...]]:
+        """A kind's word list parameter, analysed like questions (cached)."""
+        key = (kind.id, param)
+        found = self._kind_phrases.get(key)
+        if found is None:
+            found = [ph for ph in (phrase_seq(str(x)) for x in kind.params.get(param, [])) if ph]
+            self._kind_phrases[key] = found
+        return found
 
     def direction_of(self, prop: str, ctx: Context, exclude: set[int]) -> str | None:
         """The direction a directional cue of the property says ("after X" -> out), if the question has one."""

@@ -17,6 +17,7 @@ KINDS_FILE = Path(__file__).with_name("kinds.yaml")
 STRATEGIES = {
     "capability_set",
     "capability_yesno",
+    "capability_by_traits",
     "relation",
     "relation_yesno",
     "is_a",

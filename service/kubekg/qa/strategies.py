@@ -1356,9 +1356,81 @@ def run_hpa(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | No
     )
 
 
+def read_capability_by_traits(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    """'Which storage can multiple nodes mount read-write?': the access mode from its scope and write permission."""
+    if not form_ok(kind, ctx) or entity_mentions(eng, ctx, kind.slot_types("mode")):
+        return []
+    scopes = entity_mentions(eng, ctx, kind.slot_types("scope"))
+    if len(scopes) != 1:
+        return []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, explained = cue
+    m, scope = scopes[0]
+    write_hits = [h for ph in eng.kind_phrases(kind, "write") if (h := ctx.match_phrase(ph))]
+    read_hits = [h for ph in eng.kind_phrases(kind, "read_only") if (h := ctx.match_phrase(ph))]
+    flags = {
+        e: eng.index.literals.get((e, KG + "allowsWrite"), []) for e in eng.index.instances_of(ACCESS_MODE)
+    }
+    modes = [e for e in flags if scope in eng.index.out_edges.get((e, KG + "mountScope"), [])]
+    if read_hits:
+        want: bool | None = False
+    elif write_hits:
+        want = True
+    else:
+        want = None
+    if want is not None:
+        modes = [e for e in modes if any(_lit_value(x) is want for x in flags[e])]
+    if len(modes) != 1:
+        return []  # "many nodes" alone could be RWX or ROX: do not guess
+    for h in write_hits + read_hits:
+        explained |= h
+    explained |= ctx.mention_tokens(m) | target_tokens(ctx)
+    for o in ctx.mentions:
+        if any(c.kind == "class" and eng.index.subclass_of(c.iri, STORAGE_TOPICS) for c in o.candidates):
+            explained |= ctx.mention_tokens(o)
+    score = 3.0 + 3.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+    return [Reading(kind, score, explained, {"scope": scope, "write": want, "mode": modes[0]})]
+
+
+def run_capability_by_traits(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    mode = ox.NamedNode(r.params["mode"])
+    queries = []
+    if r.params["write"] is not None:
+        b = {"scope": ox.NamedNode(r.params["scope"]), "write": bool(r.params["write"])}
+        rows = eng.select_file(kind.queries["mode"], b)
+        queries.append((kind.queries["mode"], b))
+        if [row["mode"] for row in rows] != [mode]:
+            return None
+    bindings = {"capability": mode}
+    rows = eng.select_file(kind.query, bindings)
+    queries.append((kind.query, bindings))
+    plugins = sorted({row["plugin"].value for row in rows}, key=lambda p: eng.index.label(p))
+    if not plugins:
+        return None
+    evidence: list[tuple[Any, Any, Any]] = [
+        (mode, ox.NamedNode(KG + "mountScope"), ox.NamedNode(r.params["scope"]))
+    ]
+    for x in eng.index.literals.get((r.params["mode"], KG + "allowsWrite"), []):
+        evidence.append((mode, ox.NamedNode(KG + "allowsWrite"), x))
+    evidence += [(row["plugin"], row["p"], row["o"]) for row in rows]
+    description = eng.index.label(r.params["scope"], ctx.lang)
+    if r.params["write"] is not None:
+        rw = {True: {"en": "read-write", "ko": "읽기/쓰기"}, False: {"en": "read-only", "ko": "읽기 전용"}}
+        description += ", " + rw[bool(r.params["write"])][ctx.lang]
+    return Outcome(
+        [ox.NamedNode(p) for p in plugins],
+        {"capabilities": eng.index.label(r.params["mode"], ctx.lang), "description": description},
+        queries,
+        evidence,
+    )
+
+
 READERS: dict[str, Strategy] = {
     "capability_set": read_capability_set,
     "capability_yesno": read_capability_yesno,
+    "capability_by_traits": read_capability_by_traits,
     "relation": read_relation,
     "relation_yesno": read_relation_yesno,
     "is_a": read_is_a,
@@ -1372,6 +1444,7 @@ READERS: dict[str, Strategy] = {
 RUNNERS = {
     "capability_set": run_capability_set,
     "capability_yesno": run_capability_yesno,
+    "capability_by_traits": run_capability_by_traits,
     "relation": run_relation,
     "relation_yesno": run_relation_yesno,
     "is_a": run_is_a,
