@@ -91,6 +91,12 @@ def start_live(settings: dict[str, Any], log: Path) -> LiveServer:
     return server
 
 
+@pytest.fixture(scope="session")
+def start_server() -> Callable[[dict[str, Any], Path], LiveServer]:
+    """``start_server(settings, log_path)``: a started live server (the caller stops it)."""
+    return start_live
+
+
 @pytest.fixture
 def live_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     """``live_factory(**settings)``: live servers stopped at the end of the test."""
