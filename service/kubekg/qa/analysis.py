@@ -73,7 +73,7 @@ class Analysis:
 
 _PARTICLE_ENDINGS = set("를을에의는은가로와과도만서")
 _kiwi = None
-_kiwi_lock = threading.Lock()
+_kiwi_lock = threading.RLock()
 _user_words: set[str] = set()
 
 
@@ -141,7 +141,10 @@ def _en_tokens(text: str, offset: int = 0) -> list[Token]:
 
 def _ko_tokens(text: str) -> list[Token]:
     out: list[Token] = []
-    for t in kiwi().tokenize(text):
+    k = kiwi()
+    with _kiwi_lock:  # one analysis at a time: the analyser is shared by every request thread
+        analysed = k.tokenize(text)
+    for t in analysed:
         tag = t.tag
         form = t.form
         s, e = t.start, t.start + t.len

@@ -9,6 +9,8 @@ to entity pages, the evidence with its rule chain in a ``<details>``, and the SP
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -53,6 +55,27 @@ MESSAGES = {
 register_messages(MESSAGES)
 
 JSON_TYPES = ("application/json",)
+log = logging.getLogger("kubekg.web.ask")
+
+
+@bp.record_once
+def _warm_up(state: Any) -> None:
+    """Build the answerer (Kiwi, label and description indexes: seconds) in the background when a server starts,
+    so the first question does not wait for it; tests build it when they need it."""
+    app = state.app
+    if app.testing or app.config.get("TESTING"):
+        return
+    graph = app.extensions.get("kubekg")
+
+    def build() -> None:
+        try:
+            from kubekg.qa.engine import get_answerer
+
+            get_answerer(graph)
+        except Exception:  # noqa: BLE001 - the first question will build it again and report the error
+            log.exception("building the question answerer in the background failed")
+
+    threading.Thread(target=build, name="kubekg-qa-warm-up", daemon=True).start()
 
 
 def _answerer() -> Any:
