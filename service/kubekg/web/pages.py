@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from kubekg import paths
@@ -55,9 +55,23 @@ def nav_items() -> list[NavItem]:
     return items
 
 
+def asset_url(filename: str) -> str:
+    """The URL of a file of ``web/static``: the app's static route, else the current blueprint's (a bare test app
+    that registers only the simulation blueprint still gets its stylesheet)."""
+    endpoint = "static"
+    if endpoint not in current_app.view_functions and request.blueprint:
+        endpoint = f"{request.blueprint}.static"
+    return url_for(endpoint, filename=filename)
+
+
+def site_context() -> dict:
+    """What ``base.html`` needs besides the translations: the navigation and the asset URLs."""
+    return {"nav_items": nav_items(), "asset_url": asset_url}
+
+
 @bp.app_context_processor
 def _navigation() -> dict:
-    return {"nav_items": nav_items()}
+    return site_context()
 
 
 @bp.app_template_filter("safe_url")
@@ -84,18 +98,31 @@ def entity(entity_id: str) -> str:
 
 @dataclass(frozen=True)
 class ExampleQuery:
-    """One file of ``queries/examples``: its name, its title (the first comment line) and its text."""
+    """One file of ``queries/examples``: its name, its title (the first comment line) and its text.
+
+    ``titles`` holds per-language titles from header comments like ``# title@ko: ...``; ``title_in(lang)`` picks.
+    """
 
     name: str
     title: str
     query: str
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, lang: str) -> str:
+        """The title in lang when the file gives one, else the plain title."""
+        return dict(self.titles).get(lang, self.title)
 
 
 _COMMENT = re.compile(r"^\s*#\s*(.*?)\s*$")
+_TITLE = re.compile(r"^title(?:@([a-z]{2}))?\s*:\s*(.+)$", re.I)
 
 
 def example_queries(directory: Path | None = None) -> list[ExampleQuery]:
-    """Every ``queries/examples/*.rq`` in name order; the title is the file's first comment line (else its name)."""
+    """Every ``queries/examples/*.rq`` in name order.
+
+    The title is the first comment line (a ``title:`` prefix dropped), else the file name; leading comment lines
+    ``# title@ko: ...`` give titles in other languages.
+    """
     try:
         directory = directory or paths.queries_dir() / "examples"
     except FileNotFoundError:
@@ -104,14 +131,24 @@ def example_queries(directory: Path | None = None) -> list[ExampleQuery]:
     for path in sorted(directory.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         title = path.stem.replace("-", " ").replace("_", " ")
+        titles: dict[str, str] = {}
+        first = True
         for line in text.splitlines():
             if not line.strip():
                 continue
             m = _COMMENT.match(line)
-            if m and m.group(1):
-                title = m.group(1)
-            break
-        out.append(ExampleQuery(path.stem, title, text))
+            if not m:
+                break
+            comment = m.group(1)
+            tagged = _TITLE.match(comment)
+            if tagged and tagged.group(1):
+                titles.setdefault(tagged.group(1).lower(), tagged.group(2).strip())
+            elif first and comment:
+                title = tagged.group(2).strip() if tagged else comment
+                first = False
+            elif not tagged:
+                break
+        out.append(ExampleQuery(path.stem, title, text, tuple(titles.items())))
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from kubekg.simulation import api, cronjob, daemonset, deployment, examples, job, nodeport, rdf, svg, yamlio
+from kubekg.simulation import api, cronjob, daemonset, deployment, examples, job, nodeport, rdf, yamlio
 from kubekg.simulation.errors import InvalidBody, SimulationError, UnsupportedMediaType
 from kubekg.simulation.facts import DEFAULT_FACTS, Facts, facts_for
 from kubekg.simulation.pv import scenario as pv_scenario
@@ -142,17 +142,42 @@ for _path, _runner in ROUTES.items():
 # ---------------------------------------------------------------------------------------------- pages
 
 
+@bp.context_processor
+def _page_context() -> dict:
+    """What ``base.html`` needs, also in an app that registers only this blueprint (the full app adds the same)."""
+    from kubekg.web import i18n, pages
+
+    return {**i18n.template_context(), **pages.site_context()}
+
+
+def _reasons(rows: list[dict]) -> list[tuple[str, str]]:
+    """The distinct (reason, message) pairs of the syncs that rescaled, in order of first appearance."""
+    seen: dict[str, str] = {}
+    for row in rows:
+        if row.get("rescale") and row.get("reason") and row["reason"] not in seen:
+            seen[str(row["reason"])] = str(row.get("message") or "")
+    return list(seen.items())
+
+
 def _page(kind: str) -> Response:
+    from kubekg.web import sim_charts
+    from kubekg.web.i18n import get_lang
+
     presets = examples.PAGE_PRESETS[kind]
     preset = request.values.get("preset") or next(iter(presets))
     if preset not in presets:
         preset = next(iter(presets))
-    text = request.form.get("body", "") if request.method == "POST" else examples.preset_yaml(kind, preset)
+    posted = request.method == "POST"
+    text = request.form.get("body", "") if posted else examples.preset_yaml(kind, preset)
     runner = api.run_hpa_timeline if kind == "hpa" else pv_scenario.run
+    lang = get_lang()
     result, error, chart = None, None, None
     try:
         result = runner(load_yaml(text), _facts())
-        chart = svg.hpa_chart(result["rows"]) if kind == "hpa" else svg.pv_state_chart(result)
+        if kind == "hpa":
+            chart = sim_charts.hpa_chart(result["rows"], lang)
+        else:
+            chart = sim_charts.pv_timeline(result, lang)
     except SimulationError as exc:
         error = {"code": exc.code, "message": exc.message}
     html = render_template(
@@ -160,21 +185,24 @@ def _page(kind: str) -> Response:
         body=text,
         presets=list(presets),
         preset=preset,
+        posted=posted,
         result=result,
         error=error,
         chart=chart,
+        reasons=_reasons(result["rows"]) if kind == "hpa" and result else [],
+        duration=lambda seconds: sim_charts.duration_label(float(seconds), lang),
         worked=examples.worked_examples() if kind == "hpa" else None,
     )
-    return Response(html, status=422 if error and request.method == "POST" else 200, mimetype="text/html")
+    return Response(html, status=422 if error and posted else 200, mimetype="text/html")
 
 
 @bp.route("/simulate/hpa", methods=["GET", "POST"])
 def hpa_page() -> Response:
-    """The HPA timeline page: a YAML form with the document's examples and a server-drawn SVG chart."""
+    """The HPA timeline page: a YAML form with the document's examples and a chart of replicas and utilization."""
     return _page("hpa")
 
 
 @bp.route("/simulate/pv", methods=["GET", "POST"])
 def pv_page() -> Response:
-    """The PV scenario page: a YAML form and a state timeline of volumes and claims."""
+    """The PV scenario page: a YAML form and a state timeline of volumes, claims and pods."""
     return _page("pv")

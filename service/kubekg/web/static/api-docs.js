@@ -3,10 +3,22 @@
 (function () {
   "use strict";
 
+  // UI strings come from the page's data-msg-* attributes (translated by the server); spec texts keep their language.
+  var MSG = {};
+  var SPEC_LANG = "";
+
+  function msg(key, fallback) { return MSG[key] || fallback; }
+
   function el(tag, text, cls) {
     var node = document.createElement(tag);
     if (text !== undefined && text !== null) node.textContent = String(text);
     if (cls) node.className = cls;
+    return node;
+  }
+
+  function specText(tag, text, cls) {
+    var node = el(tag, text, cls);
+    if (SPEC_LANG) node.lang = SPEC_LANG;
     return node;
   }
 
@@ -34,7 +46,12 @@
 
   function paramTable(params) {
     var table = el("table"), head = el("tr");
-    ["name", "in", "required", "schema", "description"].forEach(function (h) { head.appendChild(el("th", h)); });
+    [msg("msgColName", "name"), msg("msgColIn", "in"), msg("msgColRequired", "required"),
+      msg("msgColSchema", "schema"), msg("msgColDescription", "description")].forEach(function (h) {
+      var th = el("th", h);
+      th.scope = "col";
+      head.appendChild(th);
+    });
     var thead = el("thead");
     thead.appendChild(head);
     table.appendChild(thead);
@@ -43,9 +60,9 @@
       var tr = el("tr");
       tr.appendChild(el("td", p.name));
       tr.appendChild(el("td", p.in));
-      tr.appendChild(el("td", p.required ? "yes" : "no"));
+      tr.appendChild(el("td", p.required ? msg("msgYes", "yes") : msg("msgNo", "no")));
       tr.appendChild(el("td", JSON.stringify(p.schema || {})));
-      tr.appendChild(el("td", p.description || ""));
+      tr.appendChild(specText("td", p.description || ""));
       body.appendChild(tr);
     });
     table.appendChild(body);
@@ -70,7 +87,7 @@
     var body = null;
     if (op.requestBody) {
       var bid = "b-" + (op.operationId || path);
-      var blabel = el("label", "request body (JSON)");
+      var blabel = el("label", msg("msgBodyLabel", "Request body (JSON)"));
       blabel.htmlFor = bid;
       body = el("textarea");
       body.id = bid;
@@ -78,10 +95,11 @@
       form.appendChild(blabel);
       form.appendChild(body);
     }
-    var button = el("button", "Send");
+    var button = el("button", msg("msgSend", "Send"));
     button.type = "submit";
     form.appendChild(button);
     var out = el("pre", "", "try-output");
+    out.setAttribute("aria-live", "polite");
     form.appendChild(out);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -111,27 +129,27 @@
     var summary = el("summary");
     summary.appendChild(el("span", method, "method " + method));
     summary.appendChild(el("span", path, "path"));
-    summary.appendChild(el("span", op.summary || "", "muted"));
+    summary.appendChild(specText("span", op.summary || "", "muted summary-text"));
     details.appendChild(summary);
     var body = el("div", null, "op-body");
-    if (op.description) body.appendChild(el("p", op.description));
+    if (op.description) body.appendChild(specText("p", op.description));
     if (op.parameters && op.parameters.length) {
-      body.appendChild(el("h3", "Parameters"));
+      body.appendChild(el("h3", msg("msgParameters", "Parameters")));
       body.appendChild(paramTable(op.parameters));
     }
     if (op.requestBody) {
-      body.appendChild(el("h3", "Request body"));
+      body.appendChild(el("h3", msg("msgRequestBody", "Request body")));
       var content = op.requestBody.content || {};
       Object.keys(content).forEach(function (type) {
         body.appendChild(el("p", type, "muted"));
         body.appendChild(el("pre", JSON.stringify(resolve(spec, content[type].schema), null, 2)));
       });
     }
-    body.appendChild(el("h3", "Responses"));
+    body.appendChild(el("h3", msg("msgResponses", "Responses")));
     Object.keys(op.responses || {}).forEach(function (status) {
       var r = op.responses[status];
       var d = el("details");
-      var s = el("summary", status + " — " + (r.description || ""));
+      var s = specText("summary", status + " — " + (r.description || ""));
       d.appendChild(s);
       Object.keys(r.content || {}).forEach(function (type) {
         var name = refName(r.content[type].schema);
@@ -140,7 +158,7 @@
       });
       body.appendChild(d);
     });
-    body.appendChild(el("h3", "Try it"));
+    body.appendChild(el("h3", msg("msgTry", "Try it")));
     body.appendChild(tryForm(path, method, op));
     details.appendChild(body);
     return details;
@@ -149,7 +167,7 @@
   function render(spec) {
     var info = document.getElementById("docs-info");
     info.appendChild(el("h2", (spec.info && spec.info.title || "API") + " " + (spec.info && spec.info.version || "")));
-    if (spec.info && spec.info.description) info.appendChild(el("p", spec.info.description));
+    if (spec.info && spec.info.description) info.appendChild(specText("p", spec.info.description));
     var ops = document.getElementById("operations");
     Object.keys(spec.paths || {}).forEach(function (path) {
       Object.keys(spec.paths[path]).forEach(function (method) {
@@ -161,6 +179,8 @@
   function init() {
     var root = document.getElementById("api-docs");
     if (!root) return;
+    MSG = root.dataset;
+    SPEC_LANG = root.dataset.specLang || "";
     var status = document.getElementById("docs-status");
     fetch(root.dataset.spec || "/openapi.json", { headers: { "Accept": "application/json" } })
       .then(function (resp) { return resp.json(); })
