@@ -472,7 +472,7 @@ def answer_query(
 
     def work(deadline: Deadline, job: Job) -> Result:
         guard.check_shape(query)
-        keyword = lexer.first_keyword(lexer.iter_tokens(query))
+        keyword = lexer.query_form(query)
         if keyword in lexer.UPDATE_KEYWORDS:
             from kubekg.sparql.protocol import UpdateOnQueryPath
 

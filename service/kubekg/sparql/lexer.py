@@ -163,6 +163,31 @@ def first_keyword(tokens: Iterable[Token]) -> str | None:
     return None
 
 
+# the prologue in its plain spelling (ASCII prefix names, IRIs, comments), for query_form's fast path
+_FAST_PROLOGUE = re.compile(
+    r"""(?:\s+|\#[^\n\r]*|BASE\s*<[^<>"{}|^`\\\x00-\x20]*>"""
+    r"""|PREFIX\s*(?:[A-Za-z][A-Za-z0-9_-]*)?:\s*<[^<>"{}|^`\\\x00-\x20]*>)*""",
+    re.I,
+)
+_FAST_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def query_form(text: str) -> str | None:
+    """``first_keyword(iter_tokens(text))``, without tokenizing a plain prologue (a regular expression skips it).
+
+    Anything the fast path is not sure about (a prefix name beyond ASCII, a comment inside a declaration, a word
+    glued to ':' or '.') goes to the tokenizer, so both always agree.
+    """
+    end = _FAST_PROLOGUE.match(text).end()
+    word = _FAST_WORD.match(text, end)
+    if word is not None:
+        upper = word.group().upper()
+        after = text[word.end() : word.end() + 1]
+        if upper not in ("BASE", "PREFIX") and after not in (":", "."):
+            return upper if upper in QUERY_FORMS + UPDATE_KEYWORDS else None
+    return first_keyword(iter_tokens(text))
+
+
 def dataset_clauses(tokens: list[Token], pro: Prologue) -> tuple[list[str], list[str]] | None:
     """The FROM and FROM NAMED IRIs of a query, ([], []) when it has none, None when one cannot be resolved."""
     default: list[str] = []
