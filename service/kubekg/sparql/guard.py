@@ -37,6 +37,8 @@ _GAP = r"(?:\s|\#[^\n\r]*)*"
 _TARGET = r"(?:<[^>]*>|[^\s{#<]+)"
 # over-approximations of ServiceGraphPattern and Load: the keyword not glued to a name, a target, and for SERVICE '{'
 SERVICE_RE = re.compile(rf"(?<![\w?$:\\-])service{_GAP}(?:silent{_GAP})?{_TARGET}{_GAP}\{{", re.I)
+# what SERVICE_RE needs at least, under the same case-insensitive rules (for non-ASCII text: 'ſ' matches 's')
+_SERVICE_WORD = re.compile("service", re.I)
 LOAD_RE = re.compile(rf"(?<![\w?$:\\-])load{_GAP}(?:silent{_GAP})?{_TARGET}", re.I)
 
 
@@ -348,6 +350,8 @@ def check_service(
     text: str, allowlist: AllowList, base_iri: str | None, prefixes: dict[str, str], wait: float | None = None
 ) -> None:
     """Refuse a query or update whose SERVICE clauses reach anything not allow-listed (403 service_not_allowed)."""
+    if "\\" not in text and not ("service" in text.lower() if text.isascii() else _SERVICE_WORD.search(text)):
+        return  # no SERVICE keyword (the regular expressions below could not fire): nothing to check
     from kubekg.sparql.lexer import unescape_codepoints
 
     unescaped = unescape_codepoints(text)
@@ -392,17 +396,19 @@ class TooComplex(QuerySyntaxError):
 
 def check_shape(text: str) -> None:
     """Refuse nesting deeper than MAX_NESTING (counted on the raw text, strings included: conservative)."""
-    depth = deepest = 0
-    for m in _BRACKETS.finditer(text):
-        if m.group() in "{([":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_NESTING:
-                    raise TooComplex(f"the request nests brackets more than {MAX_NESTING} levels deep")
-        elif depth:
-            depth -= 1
-    if _NEGATIONS.search(text):
+    # fewer opening brackets (or '!') than a limit cannot exceed it: the scans run only when they could fire
+    if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
+        depth = deepest = 0
+        for m in _BRACKETS.finditer(text):
+            if m.group() in "{([":
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > MAX_NESTING:
+                        raise TooComplex(f"the request nests brackets more than {MAX_NESTING} levels deep")
+            elif depth:
+                depth -= 1
+    if text.count("!") > MAX_NEGATIONS and _NEGATIONS.search(text):
         raise TooComplex(f"the request chains more than {MAX_NEGATIONS} '!' operators")
 
 
