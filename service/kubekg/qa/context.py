@@ -242,7 +242,9 @@ def _target(ctx: Context, classes: set[str], wh_words: set[str]) -> tuple[Mentio
             if other and not be:
                 continue
             if k >= 0 and tokens[k].form.lower() in wh_words:
-                return m, c
+                # an English compound names its head last: "which Ingress controllers" asks for controllers
+                head = next(((h, hc) for h, hc in class_mentions if h.first == m.last + 1), None)
+                return head or (m, c)
         return None
     for m, c in class_mentions:
         before = [t for t in tokens[max(0, m.first - 2) : m.first] if t.meaningful]

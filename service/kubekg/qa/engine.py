@@ -283,6 +283,7 @@ class Answerer:
             outcome = strategies.RUNNERS[r.kind.strategy](self, r.kind, ctx, r)
             if outcome is None or not outcome.answers:
                 continue
+            outcome.answers = _distinct(outcome.answers)
             return self._contract(q, ctx, r, outcome)
         return self._not_understood(q, ctx, readings)
 
@@ -469,6 +470,22 @@ class Answerer:
         if exp.status == "asserted" and getattr(exp, "rows", None):
             item["rows"] = [{"iri": row.iri, "text": row.text} for row in exp.rows[:2]]
         return item
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    """The answers without repeats (one IRI or one value reached by two rows counts once), in their order."""
+    seen: set[Any] = set()
+    out = []
+    for v in values:
+        key = (
+            ("iri", v.value)
+            if isinstance(v, ox.NamedNode)
+            else ("value", str(getattr(v, "value", v)), type(v))
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
 
 
 def _as_term(x: Any) -> Any:

@@ -528,6 +528,8 @@ def _wh_noun_unexplained(ctx: Context, explained: set[int]) -> bool:
 
 def _asked_for(ctx: Context, m: Mention) -> bool:
     """'which X' / 'what X' / '어떤 X': the mention names the kind of the answer."""
+    if ctx.lang == "en" and any(o.first == m.last + 1 and o.iris("class") for o in ctx.mentions):
+        return False  # "which Ingress controllers": a modifier, the head noun after it is the kind asked for
     k = m.first - 1
     while k >= 0 and ctx.tokens[k].form.lower() in ("the", "a", "an", "kind", "of", "type"):
         k -= 1
@@ -876,6 +878,8 @@ def read_instances(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         for c in m.candidates:
             if c.kind != "class" or len(eng.index.instances_of(c.iri)) < 2:
                 continue
+            if _modified_by_unrelated(eng, ctx, m, c.iri):
+                continue  # "Ingress controllers" are not the workload controllers
             explained = ctx.mention_tokens(m) | cue_tokens | ctx.ordinal_tokens
             plural = any(t.form.lower() in ("are", "all") for t in ctx.tokens)
             last = ctx.tokens[m.last]
@@ -888,6 +892,20 @@ def read_instances(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             s = 2.0 + 2.0 + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
             readings.append(Reading(kind, s, explained, {"class": c.iri, "ordinal": ctx.ordinal}))
     return readings
+
+
+def _modified_by_unrelated(eng: Answerer, ctx: Context, m: Mention, cls: str) -> bool:
+    """Whether an English compound's modifier names a thing no member of the head's class is linked to."""
+    if ctx.lang != "en":
+        return False
+    before = next((o for o in ctx.mentions if o.last == m.first - 1), None)
+    if before is None:
+        return False
+    things = [c.iri for c in before.candidates if c.kind == "entity"]
+    if not things:
+        return False
+    members = eng.index.instances_of(cls)
+    return not any(e in members or _linked(eng, e, x) for e in things for x in members)
 
 
 def run_instances(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
@@ -945,7 +963,9 @@ def read_definition(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         if o is not m:
             apposed |= ctx.mention_tokens(o)
     readings = []
-    for c in m.candidates:
+    # a thing named by its label before a class named by an alternative label ("Ingress": the object, not its class)
+    ranked = sorted(m.candidates, key=lambda c: (c.distance, c.source == "alt", c.kind == "class"))
+    for c in ranked:
         if c.iri not in eng.index.definitions:
             continue
         explained = ctx.mention_tokens(m) | cue_tokens | apposed
@@ -1047,6 +1067,8 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         ranked = sorted(winners, key=lambda w: eng.descriptions.best_text(w[1], words), reverse=True)
         first = eng.descriptions.best_text(ranked[0][1], words)
         winners = [w for w in ranked if eng.descriptions.best_text(w[1], words) == first]
+    if ctx.target and all(any(c.iri == w[1] for c in ctx.target[0].candidates) for w in winners):
+        return []  # "What is Ingress?": the asked-for class and the answer share one name, a definition fits
     second = next((x[0] for x in scored if x[0] < top - 1e-9), 0.0)
     if len(candidates) > 1 and second > 0 and top < 1.25 * second and top - second < 1.5:
         return []  # no clear winner: do not guess
