@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,24 +57,16 @@ JSON_TYPES = ("application/json",)
 log = logging.getLogger("kubekg.web.ask")
 
 
-@bp.record_once
-def _warm_up(state: Any) -> None:
-    """Build the answerer (Kiwi, label and description indexes: seconds) in the background when a server starts,
-    so the first question does not wait for it; tests build it when they need it."""
-    app = state.app
-    if app.testing or app.config.get("TESTING"):
-        return
-    graph = app.extensions.get("kubekg")
+def warm_up(app: Any) -> None:
+    """Build the answerer (Kiwi, label and description indexes: seconds) before the workers fork.
 
-    def build() -> None:
-        try:
-            from kubekg.qa.engine import get_answerer
+    ``kubekg.web.serve.warm_up`` calls this in the gunicorn master, synchronously, so every worker shares the built
+    answerer and the first question does not wait. Never in a background thread: a fork while that thread held
+    the answerer's lock left the lock taken in every worker, and each /api/ask there blocked forever.
+    """
+    from kubekg.qa.engine import get_answerer
 
-            get_answerer(graph)
-        except Exception:  # noqa: BLE001 - the first question will build it again and report the error
-            log.exception("building the question answerer in the background failed")
-
-    threading.Thread(target=build, name="kubekg-qa-warm-up", daemon=True).start()
+    get_answerer(app.extensions.get("kubekg"), app.config.get("MAX_QUESTION_CHARS", 500))
 
 
 def _answerer() -> Any:
