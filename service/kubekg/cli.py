@@ -24,6 +24,7 @@ PLUGIN_MODULES = (
     "kubekg.simulation.cli",
     "kubekg.mcp.cli",
     "kubekg.bench.cli",
+    "kubekg.hardening.cli",
 )
 EXIT_USAGE = 2
 
