@@ -60,6 +60,9 @@ class Answerer:
         self.stop_lemmas = {stem(w) for w in _NEVER_ALONE} | set(_NEVER_ALONE)
         self.describing_classes = {expand(c) for c in shared.get("describing_classes", [])}
         self.kind_of_properties = {expand(c) for c in shared.get("kind_of_properties", [])}
+        # "what does X do?": the properties that say what a thing does, in order of preference
+        self.function_properties = [expand(c) for c in shared.get("function_properties", [])]
+        self.function_verbs = {str(w).lower() for w in shared.get("function_verbs", [])}
         self.strong_definition_cues = [
             ph for ph in (phrase_seq(str(x)) for x in shared.get("definition_words", [])) if ph
         ]
@@ -336,9 +339,10 @@ class Answerer:
         params = {k: v for k, v in outcome.text_params.items()}
         params["answers"] = joined
         try:
-            return template.format(**params)
+            text = template.format(**params)
         except (KeyError, IndexError, ValueError):
             return joined
+        return re.sub(r"(?<!\.)\.\.$", ".", text)  # a literal ending in "." before the template's own
 
     def sparql_text(self, relative: str, bindings: Mapping[str, Any]) -> str:
         """The query as it ran, made runnable on /sparql: the bindings as a VALUES block at the top of WHERE."""

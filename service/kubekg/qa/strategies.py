@@ -356,6 +356,8 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             continue  # "which load balancer ...": the kind of thing asked for, not what the question is about
         if ctx.disjunction and any(o is not m and _shared_class(eng, [entity, e2]) for o, e2 in named):
             continue  # "emptyDir or hostPath": a choice between named things, not a relation of one
+        # "the Retain reclaim policy", "the access mode RWO": the entity's own class named beside it
+        anchor = anchor | _apposed_class_tokens(eng, ctx, m, entity)
         options = []
         for prop, direction in eng.index.entity_props.get(entity, set()):
             if allowed and prop not in allowed:
@@ -376,6 +378,11 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             if len(objects) == 1:
                 p, d = next(iter(objects))
                 scored = [(0.5, p, d, set())]
+        if not scored and not target and _asks_function(eng, ctx, m):
+            for fp in eng.function_properties:
+                if (fp, "out") in {(p, d) for _, p, d, _ in options}:
+                    scored = [(0.5, fp, "out", set())]
+                    break
         if not scored and target:
             fitting = {
                 (p, d)
@@ -515,6 +522,25 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             )
         )
     return readings
+
+
+def _asks_function(eng: Answerer, ctx: Context, m: Mention) -> bool:
+    """'What does X do?': a what-question about one thing whose last word is a function verb."""
+    if ctx.lang != "en" or not ctx.tokens or ctx.tokens[0].form.lower() != "what":
+        return False
+    words = [t for t in ctx.tokens[m.last + 1 :] if t.tag != "PUNCT" and t.form not in ("?", ".", "!")]
+    return bool(words) and words[-1].form.lower() in eng.function_verbs
+
+
+def _apposed_class_tokens(eng: Answerer, ctx: Context, m: Mention, entity: str) -> set[int]:
+    """The tokens of a class mention right beside m that is the entity's own class ("the Retain reclaim policy")."""
+    out: set[int] = set()
+    for o in ctx.mentions:
+        if o is m or not (o.first == m.last + 1 or o.last == m.first - 1):
+            continue
+        if any(c.kind == "class" and eng.index.has_type(entity, {c.iri}) for c in o.candidates):
+            out |= ctx.mention_tokens(o)
+    return out
 
 
 def _wh_noun_unexplained(ctx: Context, explained: set[int]) -> bool:
