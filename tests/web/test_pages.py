@@ -160,3 +160,49 @@ def test_static_assets_are_served_by_kubekg(client):
         with client.get(f"/static/{name}") as response:
             assert response.status_code == 200, name
             assert needle in response.get_data(as_text=True)
+
+
+def test_example_titles_drop_a_title_prefix_and_read_titles_in_other_languages(tmp_path, monkeypatch):
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    (examples / "01-rwx.rq").write_text(
+        "# title: Storage that supports RWX\n# title@ko: RWX를 지원하는 스토리지\n# a note\nSELECT * {}\n",
+        encoding="utf-8",
+    )
+    (examples / "02-plain.rq").write_text("# title: Only English\nASK {}\n", encoding="utf-8")
+    monkeypatch.setenv("KUBEKG_QUERIES_DIR", str(tmp_path))
+    rwx, plain = example_queries()
+    assert rwx.title == "Storage that supports RWX" and rwx.title_in("ko") == "RWX를 지원하는 스토리지"
+    assert rwx.title_in("en") == "Storage that supports RWX"
+    assert plain.title_in("ko") == "Only English"
+
+
+def test_entity_page_hides_blank_node_rows_and_words_booleans(client, kg):
+    blank_types = kg.select("SELECT (COUNT(*) AS ?n) WHERE { kr:nfs ?p ?o FILTER(isBlank(?o)) }")[0][
+        "n"
+    ].value
+    for lang in ("en", "ko"):
+        html = client.get(f"/entity/nfs?lang={lang}", headers=BROWSER).get_data(as_text=True)
+        outgoing = html.split('id="outgoing"')[1].split("</section>")[0]
+        assert not re.search(r"<td>\s*<span class=\"bnode\">", outgoing)
+        if int(blank_types):
+            assert i18n.t("entity.anonymous", lang).split("{n}")[0][:10] in outgoing
+        assert f"{i18n.t('common.no', lang)} (false)" in outgoing  # kg:supportsVolumeExpansion false
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_error_page_headline_is_translated_and_keeps_the_message(client, lang):
+    response = client.get(f"/entity/no-such-entity?lang={lang}", headers=BROWSER)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and f'<html lang="{lang}">' in html
+    assert f"404 · {i18n.t('error.404', lang)}</h1>" in html
+    assert "no entity kr:no-such-entity" in html and i18n.t("error.hint", lang) in html
+
+
+def test_tr_translates_known_data_texts_on_korean_pages_only(app):
+    with app.test_request_context("/?lang=ko"):
+        assert i18n.tr("scale out") == "스케일 아웃"
+        assert i18n.tr("something new") == "something new"
+        assert i18n.tr("scale out", "en") == "scale out"
+    with app.test_request_context("/?lang=en"):
+        assert i18n.tr("scale out") == "scale out"

@@ -56,12 +56,16 @@ def nav_items() -> list[NavItem]:
 
 
 def asset_url(filename: str) -> str:
-    """The URL of a file of ``web/static``: the app's static route, else the current blueprint's (a bare test app
-    that registers only the simulation blueprint still gets its stylesheet)."""
-    endpoint = "static"
-    if endpoint not in current_app.view_functions and request.blueprint:
-        endpoint = f"{request.blueprint}.static"
-    return url_for(endpoint, filename=filename)
+    """The URL of a file of ``web/static``: the app's static route when it serves the file, else the current
+    blueprint's (an app that registers only the simulation blueprint still gets its stylesheets)."""
+    candidates = [("static", current_app.static_folder)]
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    if blueprint is not None:
+        candidates.append((f"{blueprint.name}.static", blueprint.static_folder))
+    for endpoint, folder in candidates:
+        if endpoint in current_app.view_functions and folder and (Path(folder) / filename).is_file():
+            return url_for(endpoint, filename=filename)
+    return url_for("static", filename=filename)
 
 
 def site_context() -> dict:

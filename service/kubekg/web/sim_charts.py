@@ -141,10 +141,10 @@ def hpa_chart(
 
     points: list[str] = []
     markers: list[Marker] = []
-    prev: int | None = int(rows[0]["replicas"])  # the count before the first decision
+    prev = int(rows[0]["replicas"])  # the count before the first decision
     for r in rows:
         t, desired = float(r["t"]), int(r["desiredReplicas"])
-        if prev is not None and desired != prev:
+        if desired != prev:
             points.append(f"{x(t)},{y_rep(prev)}")
         points.append(f"{x(t)},{y_rep(desired)}")
         if r.get("rescale") and int(r["replicas"]) != desired:
@@ -152,8 +152,9 @@ def hpa_chart(
                 Marker(x(t), y_rep(desired), int(t), int(r["replicas"]), desired, str(r.get("reason") or ""))
             )
         prev = desired
-    if prev is not None:
-        points.append(f"{x(t_max)},{y_rep(prev)}")
+    end = f"{x(t_max)},{y_rep(prev)}"
+    if points[-1] != end:
+        points.append(end)
 
     segments: list[str] = []
     current: list[str] = []
