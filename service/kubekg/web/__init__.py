@@ -54,6 +54,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+_SECURITY_HEADERS_LOWER = tuple((key.lower(), key, value) for key, value in SECURITY_HEADERS.items())
 CORS_PREFIXES = ("/sparql", "/api/", "/openapi.json")
 CORS_ALLOW_METHODS = "GET, POST, OPTIONS"
 CORS_ALLOW_HEADERS = "Accept, Content-Type, Accept-Language"
@@ -315,9 +316,12 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        response.headers["X-Request-Id"] = g.get("request_id", "")
+        headers = response.headers
+        present = {key.lower() for key, _ in headers.items()}  # one pass, not a scan per setdefault
+        for low, key, value in _SECURITY_HEADERS_LOWER:
+            if low not in present:
+                headers.add(key, value)
+        headers["X-Request-Id"] = g.get("request_id", "")
         if is_cors_path(request.path):
             _cors(app, response)
         _observe(response)
@@ -338,28 +342,51 @@ def _cors(app: Flask, response: Response) -> None:
         response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
 
 
-def _observe(response: Response) -> None:
-    from kubekg.web.metrics import LATENCY, REQUESTS
+_metric_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_MAX_METRIC_CHILDREN = 4096
 
-    duration = time.perf_counter() - g.get("start_time", time.perf_counter())
-    endpoint = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-    REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
-    LATENCY.labels(endpoint=endpoint).observe(duration)
-    if access_log.isEnabledFor(logging.INFO):
-        access_log.info(
-            json.dumps(
-                {
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-                    + f".{int(time.time() * 1000) % 1000:03d}Z",
-                    "method": request.method,
-                    "path": request.path,
-                    "endpoint": endpoint,
-                    "status": response.status_code,
-                    "duration_ms": round(duration * 1000, 3),
-                    "bytes": response.content_length,
-                    "remote": request.remote_addr,
-                    "request_id": g.get("request_id"),
-                },
-                ensure_ascii=False,
-            )
+
+def _metrics_for(endpoint: str, method: str, status: str) -> tuple[Any, Any]:
+    """The labelled request counter and latency histogram, looked up once per label set (labels() validates)."""
+    key = (endpoint, method, status)
+    pair = _metric_children.get(key)
+    if pair is None:
+        from kubekg.web.metrics import LATENCY, REQUESTS
+
+        pair = (
+            REQUESTS.labels(endpoint=endpoint, method=method, status=status),
+            LATENCY.labels(endpoint=endpoint),
         )
+        if len(_metric_children) < _MAX_METRIC_CHILDREN:
+            _metric_children[key] = pair
+    return pair
+
+
+def _observe(response: Response) -> None:
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up, not one per field
+    now = time.perf_counter()
+    duration = now - g.get("start_time", now)
+    rule = req.url_rule
+    endpoint = rule.rule if rule is not None else "<unmatched>"
+    count, latency = _metrics_for(endpoint, req.method, str(response.status_code))
+    count.inc()
+    latency.observe(duration)
+    if access_log.isEnabledFor(logging.INFO):
+        wall = time.time()
+        line = json.dumps(
+            {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(wall))
+                + f".{int(wall * 1000) % 1000:03d}Z",
+                "method": req.method,
+                "path": req.path,
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(duration * 1000, 3),
+                "bytes": response.content_length,
+                "remote": req.remote_addr,
+                "request_id": g.get("request_id"),
+            },
+            ensure_ascii=False,
+        )
+        # straight to the handlers: Logger.info would also look up the caller's frame, which the line never shows
+        access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, None, None))
