@@ -69,12 +69,32 @@ def parse_file(path: Path) -> list[ox.Triple]:
         raise _load_error(path, exc) from exc
 
 
+REQUIRED_FILES = ("core.ttl", "document.ttl")  # TEAM.md's fixed layout
+REQUIRED_DIRS = ("tbox", "facts")  # each must hold at least one Turtle file
+
+
+def check_layout(ontology_dir: Path) -> None:
+    """Raise OntologyLoadError naming the first missing file of the fixed layout (a missing file is an error, not an
+    empty graph: a server must not start on half an ontology)."""
+    for name in REQUIRED_FILES:
+        if not (ontology_dir / name).is_file():
+            raise OntologyLoadError(
+                ontology_dir / name, None, None, "the file is missing (the layout requires it)"
+            )
+    for name in REQUIRED_DIRS:
+        if not any((ontology_dir / name).glob("*.ttl")):
+            raise OntologyLoadError(
+                ontology_dir / name, None, None, "no Turtle file found (the layout requires at least one)"
+            )
+
+
 def load_into(store: ox.Store, ontology_dir: Path) -> LoadReport:
     """Load every ontology file into its named graph (parsed in Rust straight into the store; blank nodes are
     renamed per load, so files never share them). Raises OntologyLoadError naming the file and line."""
     ontology_dir = Path(ontology_dir)
     if not ontology_dir.is_dir():
         raise FileNotFoundError(f"ontology directory {ontology_dir} does not exist")
+    check_layout(ontology_dir)
     report = LoadReport(ignored=ignored_files(ontology_dir))
     for path, graph in ontology_files(ontology_dir):
         try:
