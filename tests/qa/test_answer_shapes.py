@@ -46,3 +46,20 @@ def test_ingress_controllers_are_its_implementations(answerer, case, question):
     result = answerer.answer(question)
     got = {a["iri"] for a in result["answers"]}
     assert got == {KR + x for x in ("Nginx", "Contour", "ELB", "GoogleCloudLoadBalancer", "Kong")}, case
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "expected"),
+    [
+        ("service_types", "How many service types are there?", 4),
+        ("access_modes_ko", "접근 모드는 몇 개야?", 4),
+        ("reclaim_policies_ko", "반환 정책은 몇 가지인가요?", 3),
+    ],
+)
+def test_how_many_members_counts_the_class(answerer, case, question, expected):
+    result = answerer.answer(question)
+    assert result["answers"] == [{"value": expected}], case
+
+
+def test_a_count_not_of_the_class_itself_is_declined(answerer):
+    assert answerer.answer("What is the maximum number of nodes in a cluster?")["understood"] is False

@@ -83,6 +83,11 @@ def kiwi():
     if _kiwi is None:
         with _kiwi_lock:
             if _kiwi is None:
+                from kubekg.qa import analyser
+
+                # under `kubekg serve` one analyser process holds Kiwi for every worker (kubekg.qa.analyser)
+                _kiwi = analyser.client()
+            if _kiwi is None:
                 from kiwipiepy import Kiwi
 
                 # without the typo and multi-word dictionaries Kiwi loads in about a second and analyses a

@@ -257,7 +257,7 @@ class Answerer:
     def readings(self, ctx: Context) -> list[strategies.Reading]:
         out = []
         for order, kind in enumerate(self.kinds):
-            if ctx.how_many and kind.answer == "entities":
+            if ctx.how_many and kind.answer == "entities" and not kind.params.get("count"):
                 continue  # "how many ..." asks for a number
             for r in strategies.READERS[kind.strategy](self, kind, ctx):
                 r.params.setdefault("_order", order)

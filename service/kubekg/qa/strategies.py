@@ -416,6 +416,8 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 # a sub-property is the more specific reading
                 narrower = {p for p in props if eng.index.super_props.get(p, set()) & props}
                 top = [o for o in top if o[1] in narrower] or top
+        # equal fits: things before texts, then by IRI, so the reading does not depend on set order
+        top.sort(key=lambda o: (bool(eng.index.properties[o[1]].datatype), o[1], o[2]))
         score, prop, _, tokens = top[0]
         directions = {d for _, p, d, _ in top if p == prop}
         said = eng.direction_of(prop, ctx, anchor)
@@ -916,8 +918,18 @@ def read_instances(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             if ctx.target and ctx.target[0] is m:
                 bonus += 0.5
             s = 2.0 + 2.0 + bonus + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
-            readings.append(Reading(kind, s, explained, {"class": c.iri, "ordinal": ctx.ordinal}))
+            params = {"class": c.iri, "ordinal": ctx.ordinal, "counted": _counted(ctx, m)}
+            readings.append(Reading(kind, s, explained, params))
     return readings
+
+
+def _counted(ctx: Context, m: Mention) -> bool:
+    """Whether the question counts the class itself: 'how many <class>', '<class>는 몇 가지/개'."""
+    forms = [t.form.lower() for t in ctx.tokens]
+    if ctx.lang == "en":
+        return m.first >= 2 and forms[m.first - 2 : m.first] == ["how", "many"]
+    after = [t.form for t in ctx.tokens[m.last + 1 : m.last + 4]]
+    return "몇" in after
 
 
 def _modified_by_unrelated(eng: Answerer, ctx: Context, m: Mention, cls: str) -> bool:
@@ -956,12 +968,16 @@ def run_instances(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcom
     if not seen:
         return None
     rdf_type = ox.NamedNode(ns.PREFIXES["rdf"] + "type")
-    return Outcome(
-        seen,
-        {"class": eng.index.label(r.params["class"], ctx.lang)},
-        [(kind.query, bindings)],
-        [(e, rdf_type, bindings["class"]) for e in seen],
-    )
+    label = eng.index.label(r.params["class"], ctx.lang)
+    evidence: list[tuple[Any, Any, Any]] = [(e, rdf_type, bindings["class"]) for e in seen]
+    if ctx.how_many and not r.params.get("counted"):
+        return None  # "the maximum number of nodes" is not the number of node kinds
+    if ctx.how_many and ordinal is None:  # "how many service types are there?": the number of members
+        members = ", ".join(eng.index.label(e.value, ctx.lang) for e in seen)
+        return Outcome(
+            [len(seen)], {"class": label, "members": members}, [(kind.query, bindings)], evidence, "count"
+        )
+    return Outcome(seen, {"class": label}, [(kind.query, bindings)], evidence, "list")
 
 
 def read_definition(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
