@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import http.client
 import socket
 import threading
 import time
@@ -143,6 +144,10 @@ class RemoteBackend:
             ) from None
         except (OSError, ValueError) as exc:
             raise StoreUnavailable(f"the remote SPARQL store {self.endpoint} is unreachable: {exc}") from None
+        except http.client.HTTPException as exc:  # a status line or body that is not HTTP (not an OSError)
+            raise StoreUnavailable(
+                f"the remote SPARQL store {self.endpoint} answered something that is not HTTP: {exc!r}"[:500]
+            ) from None
 
     def _parse(self, content_type: str, body: bytes) -> QueryResult:
         try:
