@@ -85,3 +85,14 @@ def test_short_abbreviations_only_match_exactly(answerer, question):
 def test_common_words_are_not_corrected(answerer):
     ctx = answerer.analyse("Which notes describe the nodes?")
     assert not any(m.text.lower() == "notes" for m in ctx.mentions)
+
+
+def test_passive_suffix_after_a_noun_is_not_meaningful_even_with_the_graph_dictionary():
+    # Building the answerer adds the graph's names to Kiwi's dictionary, which makes it tag 되 in 지원되나요 as a
+    # verb; the analysis must read it as the noun's passive suffix either way, whatever ran before.
+    from kubekg.qa.engine import get_answerer
+
+    get_answerer()
+    assert phrase_lemmas("지원되나요") == phrase_lemmas("지원하는") == ("지원",)
+    tags = [(t.form, t.meaningful) for t in analyse("NFS는 RWX가 지원되나요?").tokens]
+    assert ("되", False) in tags

@@ -157,6 +157,10 @@ def _ko_tokens(text: str) -> list[Token]:
             for tok in _en_tokens(text[s:e], s):
                 out.append(tok)
             continue
+        if tag == "VV" and form == "되" and out and out[-1].tag.startswith("NN") and out[-1].end == s:
+            # 지원+되+나요: a noun's passive suffix (XSV), even when the user dictionary makes Kiwi tag it a verb
+            out.append(Token(form, form, "XSV", s, e, False, False))
+            continue
         if tag in _MEANINGFUL_KO or (tag.startswith("J") and form in _KEEP_PARTICLES):
             lemma = form
             if tag == "VX" and form not in _KEEP_VX:
