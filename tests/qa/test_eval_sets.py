@@ -55,7 +55,7 @@ def test_unanswerable_questions_are_declined_with_suggestions(answerer, paraphra
 
 # Unseen batches (round 2): written before tuning; each bar is its score after the fixes that generalized, so a
 # change that loses ground on questions nobody tuned for fails here. Before tuning: a 0.925, b 0.834, c 0.725.
-UNSEEN_BARS = {"unseen_r2_a.yaml": 0.92, "unseen_r2_b.yaml": 0.85, "unseen_r2_c.yaml": 0.77}
+UNSEEN_BARS = {"unseen_r2_a.yaml": 0.92, "unseen_r2_b.yaml": 0.87, "unseen_r2_c.yaml": 0.77}
 
 
 @pytest.mark.parametrize("name", sorted(UNSEEN_BARS))

@@ -6,7 +6,7 @@ resident memory, loaded in each worker it is paid again for each. ``start()`` fo
 a Unix socket; ``KUBEKG_KIWI_SOCKET`` tells ``kubekg.qa.analysis.kiwi()`` in every process forked afterwards to
 use :class:`RemoteKiwi` instead of building its own. The protocol is a 4-byte length and a ``marshal``-encoded
 tuple each way: ``("tokenize", text)`` -> ``[(form, tag, start, len), ...]`` and ``("add_user_word", word, tag,
-score)`` -> bool. The analyser exits when its parent does. If it is gone, clients fall back to an in-process Kiwi
+score)`` -> bool. The analyser exits when the server does (its lifeline pipe closes). If it is gone, clients fall back to an in-process Kiwi
 (with the user words added so far), so questions are still answered, only with more memory.
 """
 
@@ -20,7 +20,6 @@ import socket
 import struct
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,8 +67,15 @@ def _recv(sock: socket.socket) -> Any:
 
 
 # ------------------------------------------------------------------------------------------------ server
-def _serve(listener: socket.socket, parent: int, make_kiwi: Callable[[], Any]) -> None:
-    """The analyser process: build Kiwi, answer every connection in a thread, end with the parent."""
+def _serve(listener: socket.socket, lifeline: int, make_kiwi: Callable[[], Any]) -> None:
+    """The analyser process: build Kiwi, answer every connection in a thread, end when the lifeline closes."""
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            os.read(lifeline, 1)  # returns at EOF: every process holding the write end (the server) is gone
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
     kiwi = make_kiwi()
     lock = threading.Lock()
 
@@ -97,12 +103,6 @@ def _serve(listener: socket.socket, parent: int, make_kiwi: Callable[[], Any]) -
                 except OSError:
                     return
 
-    def orphaned() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=orphaned, daemon=True).start()
     while True:
         conn, _ = listener.accept()
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
@@ -114,32 +114,53 @@ def _default_kiwi() -> Any:
     return Kiwi(load_typo_dict=False, load_multi_dict=False)
 
 
-def start(path: str | None = None, make_kiwi: Callable[[], Any] = _default_kiwi) -> int:
-    """Fork the analyser (listening before the fork, so clients can connect at once); set ``KUBEKG_KIWI_SOCKET``.
+_lifeline: list[int] = []  # the write end of the analyser's lifeline, held open for the server's lifetime
 
-    Returns the analyser's pid. Call it early, while the process has no other threads.
+
+def start(path: str | None = None, make_kiwi: Callable[[], Any] = _default_kiwi) -> int:
+    """Start the analyser (listening before it forks, so clients can connect at once); set ``KUBEKG_KIWI_SOCKET``.
+
+    The analyser is detached by a double fork, so it is not a child of this process (gunicorn's arbiter and
+    tools that count its workers as its children never see it); it keeps this process group, and it ends when
+    the write end of its lifeline pipe, held by this process and inherited by its workers, closes. Returns the
+    analyser's pid. Call it while the process has no other threads.
     """
     path = path or str(Path(tempfile.mkdtemp(prefix="kubekg-kiwi-")) / "kiwi.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(64)
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the analyser
+    lifeline_r, lifeline_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    middle = os.fork()
+    if middle == 0:
         try:
-            _serve(listener, parent, make_kiwi)
+            os.close(pid_r)
+            analyser_pid = os.fork()
+            if analyser_pid == 0:  # the analyser
+                try:
+                    os.close(pid_w)
+                    os.close(lifeline_w)
+                    _serve(listener, lifeline_r, make_kiwi)
+                finally:
+                    os._exit(1)
+            os.write(pid_w, str(analyser_pid).encode())
         finally:
-            os._exit(1)
+            os._exit(0)
+    os.close(pid_w)
+    os.close(lifeline_r)
     listener.close()
+    os.waitpid(middle, 0)
+    with os.fdopen(pid_r, "rb") as reader:
+        pid = int(reader.read() or b"0")
+    _lifeline.append(lifeline_w)
     os.environ[ENV] = path
+    parent = os.getpid()
 
     def stop() -> None:
         if os.getpid() != parent:
             return
         with contextlib.suppress(OSError):
             os.kill(pid, 15)
-        with contextlib.suppress(OSError):
-            os.waitpid(pid, 0)
         with contextlib.suppress(OSError):
             os.unlink(path)
             os.rmdir(os.path.dirname(path))

@@ -1299,6 +1299,12 @@ def run_boolean_filter(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
             if row["entity"] not in answers:
                 answers.append(row["entity"])
                 evidence.append((row["entity"], bindings["property"], flag_lit))
+        # another thing the question names narrows the answers linked to it ("read-write from only one pod")
+        for _m, e in entity_mentions(eng, ctx):
+            linked = [a for a in answers if a.value != e and _linked(eng, a.value, e)]
+            if linked and len(linked) < len(answers):
+                answers = linked
+                evidence = [ev for ev in evidence if ev[0] in linked]
     else:
         query = kind.queries["named"]
         for cand in r.params["candidates"]:
