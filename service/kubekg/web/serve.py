@@ -124,6 +124,7 @@ def gunicorn_options(config: Config) -> dict[str, Any]:
         "control_socket_disable": True,
         "post_request": post_request,
         "post_fork": post_fork,
+        "post_worker_init": post_worker_init,
         "worker_exit": worker_exit,
         "when_ready": when_ready,
     }
@@ -161,13 +162,14 @@ def prepare_metrics_dir() -> str:
     return directory
 
 
-def warm_up(app: Any) -> None:
+def warm_up(app: Any, hooks: bool = True) -> None:
     """Build the lazy look-up tables in the master, so every forked worker shares them (copy-on-write).
 
     Besides the search index, each registered blueprint module may define ``warm_up(app)`` (e.g. the question
-    answerer loading its analyser); it runs here, inside an app context, once, before the workers fork.
+    answerer, seconds of work); with ``hooks`` they run here, inside an app context. ``kubekg serve`` passes
+    ``hooks=False`` and runs them in each worker instead (:func:`warm_up_hooks`), so they do not delay readiness.
     """
-    from kubekg.web import BLUEPRINTS, entities
+    from kubekg.web import entities
 
     kg = app.extensions["kubekg"]
     if getattr(getattr(kg, "backend", None), "name", "embedded") != "embedded":
@@ -176,6 +178,15 @@ def warm_up(app: Any) -> None:
     entities.search_index(kg)
     if hasattr(kg, "find"):
         kg.find("etcd")  # graph-core's label table and index
+    if hooks:
+        warm_up_hooks(app)
+    log.info("look-up tables built in %.2f s", time.perf_counter() - started)
+
+
+def warm_up_hooks(app: Any) -> None:
+    """Run every blueprint module's ``warm_up(app)`` inside an app context (a failure is logged, not raised)."""
+    from kubekg.web import BLUEPRINTS
+
     with app.app_context():
         for module_name, _ in BLUEPRINTS:
             module = sys.modules.get(module_name)
@@ -185,7 +196,44 @@ def warm_up(app: Any) -> None:
                     hook(app)
                 except Exception as exc:  # a cold cache only costs the first request its time
                     log.warning("warm-up of %s failed: %s", module_name, exc)
-    log.info("look-up tables built in %.2f s", time.perf_counter() - started)
+
+
+def post_worker_init(worker: Any) -> None:
+    """In each new worker: the blueprints' warm-up hooks in a background thread, after the fork.
+
+    Cold start stays the graph's load (the question answerer takes seconds to build): the worker serves /sparql
+    and the API at once, and a question asked meanwhile waits for the answerer's own lock. The thread starts in
+    the worker, which never forks, so no lock it takes can be inherited half-held by another process.
+    """
+    app = getattr(worker, "wsgi", None)
+    if app is None or not hasattr(app, "extensions"):
+        return
+    kg = app.extensions.get("kubekg")
+    if getattr(getattr(kg, "backend", None), "name", "embedded") != "embedded":
+        return
+    threading.Thread(target=warm_up_hooks, args=(app,), name="kubekg-warm-up", daemon=True).start()
+
+
+def start_analyser() -> None:
+    """Fork the shared Kiwi analyser (kubekg.qa.analyser) once the app is built, before gunicorn starts.
+
+    It builds Kiwi while the master finishes starting; every worker then uses it instead of holding its own copy
+    (about 370 MB each). Skipped when kiwipiepy or the question package is absent, when one already runs, or when
+    this process has other threads (forking those is unsafe: each worker then loads Kiwi itself, as before).
+    """
+    import importlib.util
+
+    if os.environ.get("KUBEKG_KIWI_SOCKET") or importlib.util.find_spec("kiwipiepy") is None:
+        return
+    if threading.active_count() > 1:
+        log.info("not starting a shared Kiwi analyser: this process already runs other threads")
+        return
+    try:
+        from kubekg.qa import analyser
+    except ImportError:
+        return
+    pid = analyser.start()
+    log.info("Kiwi analyser process %d at %s", pid, os.environ.get(analyser.ENV))
 
 
 def serve(config: Config) -> int:
@@ -204,7 +252,8 @@ def serve(config: Config) -> int:
     except (OntologyLoadError, RuleError, ReasoningError, OSError, ValueError, RuntimeError) as exc:
         print(f"kubekg serve: cannot start: {exc}", file=sys.stderr)
         return 1
-    warm_up(app)
+    start_analyser()
+    warm_up(app, hooks=False)
     log.info(
         "starting kubekg on %s:%d (%d workers x %d threads, store %s)",
         config.HOST,
