@@ -20,13 +20,22 @@ def _rows(result) -> list[tuple]:
     return sorted(tuple(str(row[n]) if row[n] is not None else "" for n in names) for row in result)
 
 
-def test_every_competency_query_has_bindings_and_an_answer(kg):
+def test_every_competency_query_is_in_the_mix_with_bindings_or_reported_left_out(kg):
     queries = workload.catalogue(kg.queries_dir)
     files = sorted(p.name for p in (kg.queries_dir / "competency").glob("*.rq"))
-    assert [q.name for q in queries] == files
+    left_out = workload.left_out(kg.queries_dir)
+    assert sorted([q.name for q in queries] + left_out) == files
+    assert len(queries) >= len(files) // 2, "most of the catalogue must be in the benchmark's mix"
     for q in queries:
-        assert q.bindings, f"{q.name}: the benchmark binds every query as a question would"
+        params = workload.declared_parameters(q.text)
+        assert set(params) <= set(q.bindings), f"{q.name}: declares {params}, bound {sorted(q.bindings)}"
         assert _rows(kg.query(q.text, dict(q.bindings))), f"{q.name}: no answer with the benchmark's bindings"
+
+
+def test_declared_parameters_are_read_from_the_header():
+    text = "# title: x\n# kind: relation; bind ?entity and ?property\nSELECT * WHERE { ?entity ?property ?v }"
+    assert workload.declared_parameters(text) == ["entity", "property"]
+    assert workload.declared_parameters("SELECT * WHERE { ?s ?p ?o }") == []
 
 
 def test_self_contained_text_gives_the_in_process_answer(kg):
