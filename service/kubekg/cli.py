@@ -232,8 +232,7 @@ def run_check(kg, *, hermit_cache: bool = True, seed: Path | None = None) -> dic
     from kubekg.graph import validate
     from kubekg.graph.document import seed_path
 
-    h = validate.hermit(kg, use_cache=hermit_cache)
-    s = validate.shacl(kg, use_cache=hermit_cache)
+    h, s = validate.hermit_and_shacl(kg, use_cache=hermit_cache)  # HermiT's JVM runs while pyshacl does
     seed = seed or seed_path()
     cov = validate.coverage(kg, seed) if seed is not None else None
     return {
