@@ -54,6 +54,11 @@ ERRATA = {
     "hpa-operation-scale-out-limit": ("hpa-operation", {"hpa-example-scale-out"}, {"hpa-operation-3-1"}),
     "hpa-operation-tolerance": ("hpa-operation", {"HorizontalPodAutoscaler"}, {"hpa-operation-3-1"}),
     "hpa-operation-step4-target": ("hpa-operation", {"HorizontalPodAutoscaler"}, {"hpa-operation-1-4"}),
+    "hpa-operation-metrics-not-in-apiserver": (
+        "hpa-operation",
+        {"metrics-server", "resource-metrics-api"},
+        {"hpa-operation-1-3"},
+    ),
 }
 
 
@@ -97,3 +102,10 @@ def test_the_graph_keeps_the_documents_runtimes_while_correcting_them(kg) -> Non
 def test_the_correct_spelling_is_the_fact(kg) -> None:
     rows = kg.select("SELECT ?n WHERE { kr:hpa-setting-scaleTargetRef kg:settingName ?n }")
     assert [r["n"].value for r in rows] == ["scaleTargetRef"]
+
+
+def test_metrics_api_is_answered_by_metrics_server(kg) -> None:
+    """The corrected fact behind hpa-operation-metrics-not-in-apiserver: the API server only forwards the requests."""
+    assert kg.ask(
+        "ASK { kr:resource-metrics-api kg:apiBackedBy kr:metrics-server ; kg:servedThrough kr:kube-apiserver }"
+    )

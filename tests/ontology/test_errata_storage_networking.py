@@ -18,6 +18,8 @@ ERRATA = {  # erratum slug -> section slug
     "usage-table-external-storage-kind": "volume-features",
     "usage-table-stray-character": "volume-features",
     "access-modes-must-include": "pv-pvc-binding",
+    "selector-matches-labels": "pv-pvc-binding",
+    "static-provisioning-claim-waits": "pv-provisioning",
     "retain-returns-to-provisioning": "pv-lifecycle",
     "recycle-deprecated": "pv-lifecycle",
     "delete-physical-deletion-plugins": "pv-lifecycle",
@@ -27,6 +29,7 @@ ERRATA = {  # erratum slug -> section slug
     "clusterip-health-check": "service-nodeport-loadbalancer",
     "nodeport-opened-on-all-nodes": "service-nodeport-loadbalancer",
     "c-example-missing-semicolon": "service-nodeport-loadbalancer",
+    "nodeport-range-configurable": "service-nodeport-loadbalancer",
 }
 
 
@@ -86,6 +89,13 @@ def test_corrected_facts_are_in_the_graph(kg) -> None:
     assert kg.ask("ASK { kr:ExternalName kg:proxiesTraffic false }")
     assert kg.ask("ASK { kr:container-bridge-range kg:configuredBy kr:docker }")
     assert kg.ask("ASK { kr:NodePort kg:opensPortOnAllNodes true }")
+    assert kg.ask("ASK { kr:binding-condition-selector kg:comparison 'selector-matches' }")
+    assert kg.ask(
+        "ASK { kr:static-provisioning-example kg:requestSucceeds false ; kg:claimPhaseName 'Pending' }"
+    )
+    assert kg.ask(
+        'ASK { kr:NodePort kg:portRange "30000-32767" ; kg:portRangeFlag "--service-node-port-range" }'
+    )
 
 
 def test_outdated_capabilities_keep_the_documents_values(kg) -> None:
