@@ -216,7 +216,7 @@ def render(result: dict[str, Any]) -> str:
         f"  graph from scratch          {_fmt(graph.get('cold', {}).get('seconds'), 2)} s (reasoning "
         f"{_fmt(graph.get('cold', {}).get('reasoningSeconds'), 3)} s, {graph.get('cold', {}).get('rounds')} rounds)",
         f"  resident per worker         {mem.get('workerRssMB')} MB RSS, {mem.get('workerPssMB')} MB PSS; "
-        f"master {mem.get('masterRssMB')} MB",
+        f"master {mem.get('masterRssMB')} MB; other server processes (Kiwi analyser) {mem.get('helperRssMB')} MB",
     ]
     sc = result.get("scaling", {})
     out += ["", "scaling: catalogue queries in-process on the graph grown with synthetic cluster state"]

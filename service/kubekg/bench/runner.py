@@ -111,6 +111,7 @@ def run(options: Options, log: Log = _quiet) -> dict[str, Any]:
                 for q in queries
             ],
             "questions": len(questions),
+            "leftOut": workload.left_out(kg.queries_dir),
         },
     }
     workdir = Path(tempfile.mkdtemp(prefix="kubekg-bench-"))
@@ -282,14 +283,20 @@ def _memory(server: servers.Server) -> dict[str, Any]:
     """Resident memory of the gunicorn master and each worker (VmRSS, and Pss sharing copy-on-write pages)."""
     master = servers.memory_kib(server.process.pid)
     workers = {pid: servers.memory_kib(pid) for pid in servers.child_pids(server.process.pid)}
+    others = [
+        p for p in servers.group_pids(server.process.pid) if p != server.process.pid and p not in workers
+    ]
     rss = [m.get("rss", 0) for m in workers.values()]
     pss = [m.get("pss", 0) for m in workers.values()]
+    helpers = [servers.memory_kib(p).get("rss", 0) for p in others]
     return {
         "masterRssMB": round(master.get("rss", 0) / 1024, 1),
         "workers": len(workers),
         "workerRssMB": [round(x / 1024, 1) for x in rss],
         "workerPssMB": [round(x / 1024, 1) for x in pss],
         "maxWorkerRssMB": round(max(rss, default=0) / 1024, 1),
+        # processes of the server that are not workers (the shared Kiwi analyser)
+        "helperRssMB": [round(x / 1024, 1) for x in helpers],
     }
 
 

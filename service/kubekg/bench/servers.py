@@ -107,6 +107,21 @@ def child_pids(pid: int) -> list[int]:
     return sorted(out)
 
 
+def group_pids(pgid: int) -> list[int]:
+    """Every process of a process group (a server and whatever it started, detached or not)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and int(fields[2]) == pgid:
+            out.append(int(entry.name))
+    return sorted(out)
+
+
 def memory_kib(pid: int) -> dict[str, int]:
     """VmRSS (resident, shared pages counted in full) and Pss (shared pages divided among sharers) in KiB."""
     out: dict[str, int] = {}
