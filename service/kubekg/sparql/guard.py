@@ -386,16 +386,23 @@ MAX_NESTING = 256  # brackets deeper than this are refused before any parser rec
 MAX_NEGATIONS = 256  # a run of '!' longer than this likewise
 _BRACKETS = re.compile(r"[{}()\[\]]")
 _NEGATIONS = re.compile(rf"(?:!\s*){{{MAX_NEGATIONS + 1}}}")
+# pyoxigraph parses and plans with the GIL held for stretches growing with the square of the distinct variables
+# (projection, BIND, VALUES header, DESCRIBE, blank nodes, free triple patterns): 20,000 projected variables or
+# 333 free triple patterns stall every thread of the worker for seconds; 500 keep the stalls to milliseconds
+MAX_VARIABLES = 500
+_VARIABLE = re.compile(r"[?$]([0-9A-Za-z_\u00b7\u00c0-\ufffd]+)")
+_BLANK_LABEL = re.compile(r"_:([0-9A-Za-z_\u00b7\u00c0-\ufffd.-]+)")  # blank nodes in patterns are variables
 
 
 class TooComplex(QuerySyntaxError):
-    """A query nested so deeply that a recursive parser could exhaust its stack."""
+    """A query nested so deeply that a recursive parser could exhaust its stack, or with too many variables."""
 
     code = "query_too_complex"
 
 
 def check_shape(text: str) -> None:
-    """Refuse nesting deeper than MAX_NESTING (counted on the raw text, strings included: conservative)."""
+    """Refuse nesting deeper than MAX_NESTING and more than MAX_VARIABLES distinct variables (counted on the raw
+    text, strings included: conservative)."""
     # fewer opening brackets (or '!') than a limit cannot exceed it: the scans run only when they could fire
     if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
         depth = deepest = 0
@@ -410,6 +417,12 @@ def check_shape(text: str) -> None:
                 depth -= 1
     if text.count("!") > MAX_NEGATIONS and _NEGATIONS.search(text):
         raise TooComplex(f"the request chains more than {MAX_NEGATIONS} '!' operators")
+    if text.count("?") + text.count("$") + text.count("_:") > MAX_VARIABLES:
+        names = len(set(_VARIABLE.findall(text))) + len(set(_BLANK_LABEL.findall(text)))
+        if names > MAX_VARIABLES:
+            raise TooComplex(
+                f"the request uses {names} distinct variables and blank node labels; the limit is {MAX_VARIABLES}"
+            )
 
 
 def check_load(iri: str, allowlist: AllowList) -> None:
