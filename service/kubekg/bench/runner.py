@@ -208,6 +208,10 @@ def _http(
                 "prepareSeconds": round(server.prepare_seconds, 3),
                 "queryPath": server.query_path,
             }
+            if name == "kubekg":
+                # the workers build the question answerer after they start (in the background): nothing is timed
+                # until every worker answers questions promptly, and how long that took is reported
+                out["sparql"]["servers"][name]["warmSeconds"] = round(_wait_warm(server, questions), 3)
         # the same answers everywhere before anything is timed
         expected = {q.name: consume(kg.query(q.text, dict(q.bindings))) for q in queries}
         for name, server in started.items():
@@ -256,6 +260,25 @@ def _http(
     samples = sorted(out["startup"]["coldStartSeconds"])
     out["startup"]["coldStartMedianSeconds"] = samples[len(samples) // 2]
     return out
+
+
+def _wait_warm(server: servers.Server, questions: list[str], timeout: float = 180.0) -> float:
+    """Seconds from process start until 8 questions in a row (fresh connections: any worker) answer in < 100 ms."""
+    import json
+
+    started = time.perf_counter()
+    fast = 0
+    i = 0
+    while fast < 8 and time.perf_counter() - started < timeout:
+        body = json.dumps({"question": questions[i % len(questions)]}, ensure_ascii=False).encode("utf-8")
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            status, _ = load.fetch(server.host, server.port, "/api/ask", body, load.JSON_HEADERS)
+        except OSError:
+            status = 0
+        fast = fast + 1 if status == 200 and time.perf_counter() - t0 < 0.1 else 0
+    return server.ready_seconds + time.perf_counter() - started
 
 
 def _drive(
