@@ -147,7 +147,7 @@ def render(result: dict[str, Any]) -> str:
     out = [
         f"kubekg bench  {result.get('started', '')}  {m.get('cores')} cores, Python {m.get('python')}, "
         f"pyoxigraph {m.get('pyoxigraph')}, load generator {result.get('options', {}).get('tool')}"
-        + (f" ({m['wrk']})" if m.get("wrk") else ""),
+        + (f" ({m['wrk']})" if m.get("wrk") and result.get("options", {}).get("tool") == "wrk" else ""),
         f"graph: {_fmt(result.get('graph', {}).get('triples'))} triples; mix: "
         f"{len(result.get('workload', {}).get('queries', []))} catalogue queries, "
         f"{result.get('workload', {}).get('questions')} public questions; "
