@@ -400,9 +400,10 @@ class TooComplex(QuerySyntaxError):
     code = "query_too_complex"
 
 
-def check_shape(text: str) -> None:
-    """Refuse nesting deeper than MAX_NESTING and more than MAX_VARIABLES distinct variables (counted on the raw
-    text, strings included: conservative)."""
+def check_shape(text: str, *, variables: bool = True) -> None:
+    """Refuse nesting deeper than MAX_NESTING and (with ``variables``) more than MAX_VARIABLES distinct variables,
+    counted on the raw text, strings included: conservative. Updates skip the variable cap: they come with the
+    token, and a bulk INSERT DATA may carry thousands of blank nodes."""
     # fewer opening brackets (or '!') than a limit cannot exceed it: the scans run only when they could fire
     if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
         depth = deepest = 0
@@ -417,7 +418,7 @@ def check_shape(text: str) -> None:
                 depth -= 1
     if text.count("!") > MAX_NEGATIONS and _NEGATIONS.search(text):
         raise TooComplex(f"the request chains more than {MAX_NEGATIONS} '!' operators")
-    if text.count("?") + text.count("$") + text.count("_:") > MAX_VARIABLES:
+    if variables and text.count("?") + text.count("$") + text.count("_:") > MAX_VARIABLES:
         names = len(set(_VARIABLE.findall(text))) + len(set(_BLANK_LABEL.findall(text)))
         if names > MAX_VARIABLES:
             raise TooComplex(
