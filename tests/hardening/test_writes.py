@@ -214,3 +214,11 @@ def ground(graphs: dict[str, frozenset[ox.Quad]]) -> dict[str, tuple[int, frozen
         return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
 
     return {g: (len(quads), frozenset(q for q in quads if not blank(q))) for g, quads in graphs.items()}
+
+
+def test_a_bulk_insert_with_many_blank_nodes_is_accepted(writer: FlaskClient, store: ox.Store) -> None:
+    """The query endpoint's variable cap does not apply to updates (they carry the token)."""
+    triples = " ".join(f"_:b{i} <urn:p> {i} ." for i in range(600))  # over the query cap of 500
+    response = post(writer, f"INSERT DATA {{ GRAPH <{USER}> {{ {triples} }} }}")
+    assert response.status_code == 200, response.data[:200]
+    assert response.get_json()["inserted"] == 600
