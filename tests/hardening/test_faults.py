@@ -376,7 +376,12 @@ def test_an_invalid_setting_stops_start_up_naming_it(
     env: dict[str, str], needle: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from kubekg.cli import main
+    from kubekg.web import serve
 
+    def must_not_start(config: Any) -> int:
+        raise AssertionError(f"kubekg serve accepted {env}")
+
+    monkeypatch.setattr(serve, "serve", must_not_start)
     for key in [k for k in os.environ if k.startswith("KUBEKG_")]:
         monkeypatch.delenv(key)
     for key, value in env.items():
