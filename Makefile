@@ -19,10 +19,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/kubekg serve
 
-# Chromium and CJK fonts for the browser tests; only attempted as root on Debian when missing.
+# Chromium and CJK fonts for the browser tests, wrk for kubekg bench; only attempted as root on Debian when missing.
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk wrk >/dev/null; \
 	fi
 
 test: $(STAMP) system-deps
