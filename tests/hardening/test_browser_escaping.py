@@ -10,19 +10,13 @@ HTML response must carry the CSP without inline script, ``X-Content-Type-Options
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from werkzeug.serving import make_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("KUBEKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PAYLOADS = [
     "<script>window.__pwned='script'</script>",
     '"><img src=x onerror="window.__pwned=\'img\'">',
@@ -52,42 +46,6 @@ def pages(payload: str) -> list[tuple[str, str, dict[str, str] | None]]:
         ("simulation preset", "/simulate/pv?" + urlencode({"preset": payload}), None),
         ("api docs", "/api/docs?" + urlencode({"x": payload}), None),
     ]
-
-
-@pytest.fixture(scope="module")
-def live_url(kg: Any) -> Iterator[str]:
-    from kubekg.web import create_app
-
-    try:
-        from kubekg.qa.engine import get_answerer
-
-        get_answerer(kg)
-    except ImportError:
-        pass
-    app = create_app({"GRAPH": kg})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-        )
-        yield instance
-        instance.close()
 
 
 def check_headers(label: str, headers: dict[str, str]) -> list[str]:

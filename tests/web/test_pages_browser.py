@@ -9,28 +9,12 @@ its "try it" form works, entity links can be followed, and the simulation forms 
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from collections.abc import Iterator
-
 import pytest
-from werkzeug.serving import make_server
 
 from kubekg.web.i18n import t
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("KUBEKG_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 15_000
 NAV_PATHS = ["/", "/sparql", "/simulate/hpa", "/simulate/pv", "/api/docs"]
 
@@ -109,43 +93,6 @@ A11Y_PROBE = """
   };
 }
 """
-
-
-@pytest.fixture(scope="module")
-def live_url(kg) -> Iterator[str]:
-    """The app on the embedded graph, served by werkzeug on a free loopback port for the module."""
-    from kubekg.web import create_app
-
-    try:
-        from kubekg.qa.engine import get_answerer
-
-        get_answerer(kg)  # built before the first page load, not during it
-    except ImportError:
-        pass
-    app = create_app({"GRAPH": kg})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(
-            f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; .ci/run does this)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
