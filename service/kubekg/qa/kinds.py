@@ -27,6 +27,7 @@ STRATEGIES = {
     "boolean_filter",
     "example_chain",
     "hpa",
+    "comparison",
 }
 ANSWER_TYPES = {"entities", "boolean", "number", "string", "auto"}
 FORMS = {"wh", "yesno", "any"}

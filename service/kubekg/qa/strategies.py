@@ -1497,6 +1497,150 @@ def run_capability_by_traits(eng: Answerer, kind: Kind, ctx: Context, r: Reading
     )
 
 
+# ---------------------------------------------------------------------------------------------- comparisons
+
+
+def read_comparison(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    """'emptyDir와 hostPath의 차이는?', 'Deployment vs StatefulSet': two named things and a comparison word."""
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, cue_tokens = cue
+    by_mention: list[tuple[Mention, list[str]]] = []
+    for m, iri in entity_mentions(eng, ctx):
+        if by_mention and by_mention[-1][0] is m:
+            by_mention[-1][1].append(iri)
+        else:
+            by_mention.append((m, [iri]))
+    pair: tuple[str, str] | None = None
+    used: list[Mention] = []
+    for i, (m1, c1) in enumerate(by_mention):
+        for m2, c2 in by_mention[i + 1 :]:
+            options = [(x, y) for x in c1 for y in c2 if x != y]
+            if not options:
+                continue
+            # an ambiguous name ("ClusterIP": the service type or the address) means the one of the other's kind
+            shared = [o for o in options if _shared_class(eng, list(o))]
+            pair, used = (shared or options)[0], [m1, m2]
+            break
+        if pair:
+            break
+    if pair is None:
+        return []
+    explained = cue_tokens | ctx.disjunction
+    for m in used:
+        explained |= ctx.mention_tokens(m)
+    for o in ctx.mentions:  # "the Retain and Delete reclaim policies": the class both belong to
+        if o not in used and any(
+            c.kind == "class" and all(eng.index.has_type(e, {c.iri}) for e in pair) for c in o.candidates
+        ):
+            explained |= ctx.mention_tokens(o)
+    explained |= eng.elaborated(
+        ctx, list(pair), explained, set().union(*(ctx.mention_tokens(m) for m in used))
+    )
+    score = 3.0 + 3.0 + 3.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+    return [Reading(kind, score, explained, {"a": pair[0], "b": pair[1]})]
+
+
+def run_comparison(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    a, b = r.params["a"], r.params["b"]
+    bindings = {"a": ox.NamedNode(a), "b": ox.NamedNode(b)}
+    rows = eng.select_file(kind.query, bindings)
+    skos_definition = ns.PREFIXES["skos"] + "definition"
+    skip = {expand(p) for p in kind.params.get("skip", [])}
+    values: dict[str, dict[str, list[Any]]] = {}  # property -> side -> values
+    definitions: dict[str, dict[str, ox.Literal]] = {"a": {}, "b": {}}
+    for row in rows:
+        side, p, v = row["side"].value, row["p"].value, row["value"]
+        if p == skos_definition:
+            definitions[side][v.language or ""] = v
+            continue
+        if p in skip or p not in eng.index.properties or isinstance(v, ox.BlankNode):
+            continue
+        if isinstance(v, ox.NamedNode) and not eng.index.is_entity(v.value):
+            continue
+        if isinstance(v, ox.Literal) and v.language not in ("", None, ctx.lang, "en"):
+            continue
+        bucket = values.setdefault(p, {"a": [], "b": []})[side]
+        if v not in bucket:
+            bucket.append(v)
+    for p in values:  # a text in the question's language wins over its English fallback
+        for side in ("a", "b"):
+            own = [v for v in values[p][side] if isinstance(v, ox.Literal) and v.language == ctx.lang]
+            if own:
+                values[p][side] = [
+                    v for v in values[p][side] if not (isinstance(v, ox.Literal) and v.language)
+                ] + own
+    differing = {p: sides for p, sides in values.items() if set(sides["a"]) != set(sides["b"])}
+    # a property implied by a narrower one shown beside it ("manages transitively") says nothing more
+    differing = {
+        p: s
+        for p, s in differing.items()
+        if not any(p in eng.index.super_props.get(q, set()) for q in differing if q != p)
+    }
+
+    def text_valued(p: str) -> bool:
+        return any(isinstance(v, ox.Literal) and v.language for s in differing[p].values() for v in s)
+
+    def rank(p: str) -> tuple[int, str]:
+        both = bool(differing[p]["a"]) and bool(differing[p]["b"])
+        if not text_valued(p):
+            return (0 if both else 2), eng.index.label(p, "en")
+        single = all(len(differing[p][s]) == 1 for s in ("a", "b"))
+        return (1 if both and single else 3), eng.index.label(p, "en")
+
+    limit = int(kind.params.get("max_properties", 6))
+    chosen = sorted(differing, key=rank)[:limit]
+    lang = ctx.lang
+    names = {"a": eng.index.label(a, lang), "b": eng.index.label(b, lang)}
+    none = kind.params.get("unstated", {}).get(lang, "-")
+    parts = []
+    evidence: list[tuple[Any, Any, Any]] = []
+    for side, iri in (("a", a), ("b", b)):
+        d = definitions[side].get(lang) or definitions[side].get("en")
+        if d is not None:
+            evidence.append((ox.NamedNode(iri), ox.NamedNode(skos_definition), d))
+    for p in chosen:
+        shown = []
+        for side, iri in (("a", a), ("b", b)):
+            vals = differing[p][side][:2]
+            evidence += [(ox.NamedNode(iri), ox.NamedNode(p), v) for v in vals]
+            text = ", ".join(_value_text(eng, v, lang) for v in vals) if vals else none
+            shown.append(f"{names[side]} {text}")
+        parts.append(f"{eng.index.label(p, lang)}: {' / '.join(shown)}")
+    if not chosen and not evidence:
+        return None
+
+    def definition(side: str) -> str:
+        d = definitions[side].get(lang) or definitions[side].get("en")
+        return d.value if d is not None else none
+
+    return Outcome(
+        [ox.NamedNode(a), ox.NamedNode(b)],
+        {
+            "a": names["a"],
+            "b": names["b"],
+            "definition_a": definition("a"),
+            "definition_b": definition("b"),
+            "differences": "; ".join(parts) if parts else none,
+        },
+        [(kind.query, bindings)],
+        evidence,
+        "differ" if parts else "same",
+    )
+
+
+def _value_text(eng: Answerer, v: Any, lang: str) -> str:
+    if isinstance(v, ox.NamedNode):
+        return eng.index.label(v.value, lang)
+    value = _lit_value(v)
+    if isinstance(value, bool):
+        return {("en", True): "yes", ("en", False): "no", ("ko", True): "예", ("ko", False): "아니요"}[
+            (lang, value)
+        ]
+    return str(value)
+
+
 READERS: dict[str, Strategy] = {
     "capability_set": read_capability_set,
     "capability_yesno": read_capability_yesno,
@@ -1510,6 +1654,7 @@ READERS: dict[str, Strategy] = {
     "boolean_filter": read_boolean_filter,
     "example_chain": read_example_chain,
     "hpa": read_hpa,
+    "comparison": read_comparison,
 }
 RUNNERS = {
     "capability_set": run_capability_set,
@@ -1524,4 +1669,5 @@ RUNNERS = {
     "boolean_filter": run_boolean_filter,
     "example_chain": run_example_chain,
     "hpa": run_hpa,
+    "comparison": run_comparison,
 }
