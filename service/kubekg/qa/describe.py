@@ -53,6 +53,7 @@ class DescriptionIndex:
         self.clauses: dict[
             str, list[tuple[str, frozenset[str]]]
         ] = {}  # entity -> (literal text, clause lemmas)
+        self.text_postings: dict[str, dict[str, tuple[int, ...]]] = {}  # entity -> lemma -> literal indices
         cache: dict[str, tuple[str, ...]] = {}
 
         def lemmas(text: str) -> tuple[str, ...]:
@@ -84,6 +85,12 @@ class DescriptionIndex:
                 for ev in evs:
                     by_text[ev.text].add(lemma)
             self.texts[e] = [frozenset(v) for v in by_text.values()]
+            # lemma -> the indices of the literals holding it, so scoring reads only the question's lemmas
+            in_texts: dict[str, list[int]] = defaultdict(list)
+            for k, text_lemmas in enumerate(self.texts[e]):
+                for lemma in text_lemmas:
+                    in_texts[lemma].append(k)
+            self.text_postings[e] = {lemma: tuple(ks) for lemma, ks in in_texts.items()}
             for prop, direction in _NEIGHBOURS:
                 edges = index.out_edges if direction == "out" else index.in_edges
                 for other in edges.get((e, prop), []):
@@ -124,17 +131,24 @@ class DescriptionIndex:
         A description is usually one statement (a role, a purpose), so words found together in one literal count
         more than the same words scattered over several.
         """
-        bag = self.bags.get(entity, {})
+        bag = self.bags.get(entity)
+        if not bag:
+            return 0.0, set()
         hit = [lemma for lemma in lemmas if lemma in bag]
         if not hit:
             return 0.0, set()
         idf = self.idf
-        union = sum(idf.get(lemma, 0.0) for lemma in hit)
-        best = 0.0
-        for text_lemmas in self.texts.get(entity, ()):
-            s = sum(idf.get(lemma, 0.0) for lemma in hit if lemma in text_lemmas)
-            if s > best:
-                best = s
+        postings = self.text_postings.get(entity, {})
+        union = 0.0
+        per_text: dict[int, float] = {}
+        for lemma in hit:  # the same additions in the same order as summing each literal's hits: equal floats
+            w = idf.get(lemma, 0.0)
+            union += w
+            for k in postings.get(lemma, ()):
+                per_text[k] = per_text.get(k, 0) + w
+        best = max(per_text.values(), default=0.0)
+        if best < 0.0:
+            best = 0.0
         tokens = {i for lemma in hit for i in lemmas[lemma]}
         return best + 0.25 * (union - best), tokens
 
