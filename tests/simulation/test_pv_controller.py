@@ -12,7 +12,7 @@ from kubekg.simulation.objects import ANN_BIND_COMPLETED as BC
 from kubekg.simulation.objects import ANN_BOUND_BY_CONTROLLER as BBC
 from kubekg.simulation.objects import ANN_PROVISIONED_BY as DP
 from kubekg.simulation.objects import ANN_SELECTED_NODE, parse_pod, parse_storage_class
-from kubekg.simulation.pv.controller import PVController
+from kubekg.simulation.pv.controller import ANN_PRE_RESIZE_CAPACITY, PVController
 
 NFS = {"nfs": {"server": "nfs.example", "path": "/export"}}
 EBS = {"awsElasticBlockStore": {"volumeID": "vol-1"}}
@@ -436,6 +436,25 @@ def test_bound_claim_status_gets_the_volume_capacity():
     c.sync_claim("default/claim1-5")
     status = c.claims["default/claim1-5"]["status"]
     assert status["capacity"] == {"storage": "10Gi"} and status["accessModes"] == [RWO, ROX]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        pytest.param(None, "10Gi", id="no-annotation-volume-capacity"),
+        pytest.param("5Gi", "5Gi", id="pre-resize-capacity-wins"),
+        pytest.param("not-a-size", "10Gi", id="unparsable-annotation-falls-back"),
+    ],
+)
+def test_bound_claim_status_capacity_honours_pre_resize_annotation(annotation, expected):
+    """updateClaimStatus: an expanded PV's pre-resize-capacity annotation is what the newly bound claim reports."""
+    pv = volume("volume-resized", "10Gi", "", "claim-resized")
+    if annotation is not None:
+        pv["metadata"].setdefault("annotations", {})[ANN_PRE_RESIZE_CAPACITY] = annotation
+    c = ctrl([pv], [claim("claim-resized", "uid-resized", "1Gi")])
+    c.sync_claim("default/claim-resized")
+    status = c.claims["default/claim-resized"]["status"]
+    assert status["phase"] == "Bound" and status["capacity"] == {"storage": expected}
 
 
 def test_claim_bound_by_controller_to_already_bound_volume_is_an_error():

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubekg.simulation.errors import InvalidObject, UnsupportedAccessMode
+from kubekg.simulation.errors import InvalidObject, InvalidQuantity, UnsupportedAccessMode
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import (
     ACCESS_MODES,
@@ -42,6 +42,7 @@ from kubekg.simulation.pv.binder import (
     is_volume_bound_to_claim,
     volume_mode_mismatch,
 )
+from kubekg.simulation.quantity import parse_quantity
 from kubekg.simulation.timeutil import format_time
 
 #: in-tree provisioner name -> volume plugin (usage name) it creates
@@ -256,7 +257,11 @@ class PVController:
         self._volume_event(name, etype, reason, message)
 
     def update_claim_status(self, key: str, phase: str, volume_name: str | None) -> None:
-        """updateClaimStatus: phase, access modes and (on the transition to Bound) the volume's capacity."""
+        """updateClaimStatus: phase, access modes and (on the transition to Bound) the volume's capacity.
+
+        The capacity is the PV's, or its ``pre-resize-capacity`` annotation when it has one (a volume expanded
+        before the claim bound reports the size the claim asked for), as in pv_controller.go updateClaimStatus.
+        """
         doc = self.claims[key]
         status = doc.setdefault("status", {})
         old_phase = status.get("phase")
@@ -268,8 +273,14 @@ class PVController:
         pv = self.volumes[volume_name]
         status["accessModes"] = list((pv.get("spec") or {}).get("accessModes") or [])
         if old_phase != phase:
+            # Only on the transition: a later difference may be intentional (filesystem vs block size).
             capacity = (pv.get("spec") or {}).get("capacity")
-            if capacity is not None:
+            annotations = (pv.get("metadata") or {}).get("annotations") or {}
+            if ANN_PRE_RESIZE_CAPACITY in annotations:
+                status.setdefault("capacity", {})["storage"] = _pre_resize_capacity(
+                    annotations[ANN_PRE_RESIZE_CAPACITY], capacity
+                )
+            elif capacity is not None:
                 status["capacity"] = copy.deepcopy(capacity)
 
     def update_claim_status_with_event(
@@ -818,3 +829,14 @@ class PVController:
 def storage_class_of(claim: Claim) -> str:
     """GetPersistentVolumeClaimClass (beta annotation first, nil = "")."""
     return claim.annotations.get(ANN_BETA_CLASS, claim.class_name or "")
+
+
+ANN_PRE_RESIZE_CAPACITY = "volume.alpha.kubernetes.io/pre-resize-capacity"  # util.AnnPreResizeCapacity
+
+
+def _pre_resize_capacity(raw: object, capacity: Mapping[str, Any] | None) -> Any:
+    """The annotation's quantity, or the PV's own storage capacity when it does not parse (upstream logs and falls back)."""
+    try:
+        return parse_quantity(raw).text
+    except InvalidQuantity:
+        return (capacity or {}).get("storage")
