@@ -150,6 +150,19 @@ def kg():
 
 
 @pytest.fixture(scope="session")
+def en_labels(kg):
+    """A helper: the English labels of the ?x bound by a graph pattern (variables bound by term or IRI)."""
+
+    def run(sparql: str, bindings: dict | None = None) -> set[str]:
+        rows = kg.select(
+            "SELECT ?l WHERE { { " + sparql + " } ?x rdfs:label ?l FILTER(LANG(?l) = 'en') }", bindings or {}
+        )
+        return {r["l"].value for r in rows}
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def iris(kg):
     """A helper: the set of IRI strings bound to one variable of a SELECT, with variables bound by IRI."""
 

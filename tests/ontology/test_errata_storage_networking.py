@@ -7,7 +7,6 @@ import pyoxigraph as ox
 import pytest
 
 from kubekg import ns
-from kubekg.graph import load_graph
 
 ERRATA = {  # erratum slug -> section slug
     "iscsi-usage-name": "volume-access-modes",
@@ -31,11 +30,6 @@ ERRATA = {  # erratum slug -> section slug
     "c-example-missing-semicolon": "service-nodeport-loadbalancer",
     "nodeport-range-configurable": "service-nodeport-loadbalancer",
 }
-
-
-@pytest.fixture(scope="module")
-def kg():
-    return load_graph()
 
 
 @pytest.mark.parametrize(("slug", "section"), ERRATA.items(), ids=list(ERRATA))

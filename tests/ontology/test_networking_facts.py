@@ -4,10 +4,8 @@ traffic steps), asked with SPARQL over the reasoned graph, and every row of the 
 from __future__ import annotations
 
 import pyoxigraph as ox
-import pytest
 
 from kubekg import ns
-from kubekg.graph import load_graph
 
 NETWORK_SLUGS = [
     "pod-network",
@@ -17,18 +15,6 @@ NETWORK_SLUGS = [
     "service-clusterip",
     "service-nodeport-loadbalancer",
 ]
-
-
-@pytest.fixture(scope="module")
-def kg():
-    return load_graph()
-
-
-def en_labels(kg, sparql: str, bindings: dict | None = None) -> set[str]:
-    rows = kg.select(
-        "SELECT ?l WHERE { { " + sparql + " } ?x rdfs:label ?l FILTER(LANG(?l) = 'en') }", bindings or {}
-    )
-    return {r["l"].value for r in rows}
 
 
 def test_every_networking_table_row_is_in_its_section(kg, seed_tables) -> None:
@@ -62,8 +48,8 @@ def test_pod_network(kg) -> None:
     assert kg.ask("ASK { kr:container-bridge-range kg:knownToOperator false }")
 
 
-def test_pause_container_shares_the_linux_namespace(kg) -> None:
-    who = en_labels(kg, "?x kg:hasResponsibility kr:responsibility-shared-linux-namespace")
+def test_pause_container_shares_the_linux_namespace(en_labels, kg) -> None:
+    who = en_labels("?x kg:hasResponsibility kr:responsibility-shared-linux-namespace")
     assert who == {"pause container"}
 
 
@@ -90,11 +76,11 @@ def test_why_services_exist(kg) -> None:
     assert kg.ask("ASK { kr:Service kg:solves kr:pod-network-issue-1 , kr:pod-network-issue-2 }")
 
 
-def test_service_types(kg) -> None:
-    types = en_labels(kg, "?x a kg:ServiceType")
+def test_service_types(en_labels, kg) -> None:
+    types = en_labels("?x a kg:ServiceType")
     assert types == {"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"}
-    assert en_labels(kg, "?x kg:isDefaultServiceType true") == {"ClusterIP"}
-    assert en_labels(kg, "?x kg:usesLoadBalancerOf ?lb . ?lb kg:usedInEnvironment kr:public-cloud") == {
+    assert en_labels("?x kg:isDefaultServiceType true") == {"ClusterIP"}
+    assert en_labels("?x kg:usesLoadBalancerOf ?lb . ?lb kg:usedInEnvironment kr:public-cloud") == {
         "LoadBalancer"
     }
     assert kg.ask(
@@ -135,11 +121,11 @@ def test_externalname_is_a_dns_alias(kg) -> None:
     assert kg.ask('ASK { kr:ExternalName kg:dnsRecordType "CNAME" ; kg:proxiesTraffic false }')
 
 
-def test_ingress_is_not_a_service_type(kg) -> None:
+def test_ingress_is_not_a_service_type(en_labels, kg) -> None:
     assert not kg.ask("ASK { kr:Ingress a kg:ServiceType }")
     assert kg.ask("ASK { kr:Ingress kg:isServiceType false ; kg:loadBalancingLayer 7 }")
     assert kg.ask("ASK { kg:IngressResource owl:disjointWith kg:ServiceType }")
-    assert en_labels(kg, "kr:Ingress kg:hasImplementation ?x") == {
+    assert en_labels("kr:Ingress kg:hasImplementation ?x") == {
         "Nginx",
         "Contour",
         "ELB",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from kubekg import ns
-from kubekg.graph import load_graph
 
 STORAGE_SLUGS = [
     "volume-relation",
@@ -17,19 +16,6 @@ STORAGE_SLUGS = [
     "pv-provisioning",
     "volume-access-modes",
 ]
-
-
-@pytest.fixture(scope="module")
-def kg():
-    return load_graph()
-
-
-def en_labels(kg, sparql: str, bindings: dict | None = None) -> set[str]:
-    """English labels of the ?x bound by a query."""
-    rows = kg.select(
-        "SELECT ?l WHERE { { " + sparql + " } ?x rdfs:label ?l FILTER(LANG(?l) = 'en') }", bindings or {}
-    )
-    return {r["l"].value for r in rows}
 
 
 # ------------------------------------------------------------------ rows of every storage table
@@ -64,11 +50,11 @@ def test_every_storage_table_row_is_in_its_section(kg, seed_tables) -> None:
 # ------------------------------------------------------------------ volumes and the usage table
 
 
-def test_volume_kinds_and_types(kg) -> None:
+def test_volume_kinds_and_types(en_labels, kg) -> None:
     assert kg.ask(
         "ASK { kr:emptyDir a kg:PodLocalVolume . kr:hostPath a kg:NodeLocalVolume . kr:nfs a kg:NetworkVolume }"
     )
-    assert en_labels(kg, "?x kg:deletedWithPod true . ?x a kg:VolumeType") == {"emptyDir"}
+    assert en_labels("?x kg:deletedWithPod true . ?x a kg:VolumeType") == {"emptyDir"}
     assert kg.ask(
         "ASK { kr:hostPath kg:deletedWithPod false ; kg:dataFollowsPodToOtherNode false ; kg:mountsNodeFileSystem true }"
     )
@@ -103,8 +89,8 @@ def test_usage_table_entries(kg, usage: str, category: str, kind: str, removed: 
     ]
 
 
-def test_mounting_styles_prefer_pv(kg) -> None:
-    assert en_labels(kg, "?x a kg:MountingStyle ; kg:preferred true") == {"PV mounting"}
+def test_mounting_styles_prefer_pv(en_labels, kg) -> None:
+    assert en_labels("?x a kg:MountingStyle ; kg:preferred true") == {"PV mounting"}
     assert kg.ask(
         "ASK { kr:mounting-emptyDir a kg:LocalMountingStyle . kr:mounting-direct a kg:NetworkMountingStyle }"
     )
@@ -113,11 +99,11 @@ def test_mounting_styles_prefer_pv(kg) -> None:
 # ------------------------------------------------------------------ PV / PVC
 
 
-def test_pv_and_pvc_roles(kg) -> None:
+def test_pv_and_pvc_roles(en_labels, kg) -> None:
     assert kg.ask(
         "ASK { kr:PersistentVolume kg:providedBy kr:cluster-operator . kr:PersistentVolumeClaim kg:requestedBy kr:developer }"
     )
-    optional = en_labels(kg, "?x kg:fieldOf kr:PersistentVolume ; kg:optional true")
+    optional = en_labels("?x kg:fieldOf kr:PersistentVolume ; kg:optional true")
     assert optional == {
         "PV labels",
         "PV storageClassName",
@@ -177,10 +163,10 @@ def test_deletion_order(kg) -> None:
     assert len({r["t"].value for r in items}) == 2
 
 
-def test_reclaim_policies(kg) -> None:
-    assert en_labels(kg, "?x a kg:ReclaimPolicy ; kg:deletesPhysicalData true") == {"Delete"}
-    assert en_labels(kg, "?x kg:supportsReclaimPolicy kr:Delete") == {"AWS EBS", "GCE PD", "Azure Disk"}
-    assert en_labels(kg, "?x kg:supportsReclaimPolicy kr:Recycle") == {"NFS", "hostPath"}
+def test_reclaim_policies(en_labels, kg) -> None:
+    assert en_labels("?x a kg:ReclaimPolicy ; kg:deletesPhysicalData true") == {"Delete"}
+    assert en_labels("?x kg:supportsReclaimPolicy kr:Delete") == {"AWS EBS", "GCE PD", "Azure Disk"}
+    assert en_labels("?x kg:supportsReclaimPolicy kr:Recycle") == {"NFS", "hostPath"}
     assert kg.ask("ASK { kr:Retain kg:resultingPhase kr:phase-Released ; kg:keepsClaimRef true }")
     assert kg.ask(
         "ASK { kr:Recycle kg:resultingPhase kr:phase-Available ; kg:scrubsVolume true ; kg:deprecated true }"
@@ -222,8 +208,8 @@ def test_access_modes(kg) -> None:
         )
 
 
-def test_rwop_is_only_for_csi_upstream(kg) -> None:
-    assert en_labels(kg, "?x kg:accessModeDependsOnDriver kr:ReadWriteOncePod") == {"CSI"}
+def test_rwop_is_only_for_csi_upstream(en_labels, kg) -> None:
+    assert en_labels("?x kg:accessModeDependsOnDriver kr:ReadWriteOncePod") == {"CSI"}
     assert not kg.ask("ASK { ?x kg:supportsAccessMode kr:ReadWriteOncePod }")
     assert len(kg.select("SELECT ?x WHERE { ?x kg:lacksAccessMode kr:ReadWriteOncePod }")) == 13
     assert kg.ask("ASK { ?c kg:upstreamSource ?u }", {"c": ns.KR + "cell/csi-RWOP"})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from kubekg import ns
-from kubekg.graph import load_graph
 from kubekg.graph.document import normalize_row
 
 SLUG = "volume-access-modes"
@@ -26,11 +25,6 @@ DERIVED_MODE = {
 
 def _squash(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-@pytest.fixture(scope="module")
-def kg():
-    return load_graph()
 
 
 @pytest.fixture(scope="module")
