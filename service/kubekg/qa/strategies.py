@@ -439,10 +439,13 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             direction = directions.pop()
         if direction == "in":
             # "who talks to the API server": a relation with a symmetric super-property holds both ways
+            # only when the question's words fit it as well: "직접 접근" names direct access, not interaction
             sym = [
                 q
                 for q in eng.index.super_props.get(prop, set())
-                if q in eng.index.properties and eng.index.properties[q].symmetric
+                if q in eng.index.properties
+                and eng.index.properties[q].symmetric
+                and eng.property_match(q, ctx, anchor | t_tokens)[0] >= score
             ]
             if sym:
                 prop, direction = sym[0], "out"
