@@ -1,9 +1,8 @@
 """``kubekg mcp`` over stdio, driven by the SDK's own ``stdio_client`` in one subprocess session.
 
-The session lists tools, resources and the prompt, calls every tool (``ask`` with bad input only: building the
-question answerer costs the subprocess tens of seconds, and ``test_mcp_http`` runs real questions and compares
-them with ``/api/ask``), checks the results against the REST API, and keeps calling after errors to show the
-server survives them.
+The session lists tools, resources and the prompt, calls every tool, asks one real English and one real Korean
+question (the subprocess builds its question answerer once, a few seconds), checks the results against the REST
+API and the graph's facts with their sections, and keeps calling after errors to show the server survives them.
 """
 
 from __future__ import annotations
@@ -25,6 +24,21 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION_SECONDS = 120
+# Real questions over stdio: (question, lang, the fact the answer must cite, the section that fact comes from).
+ASKS = {
+    "en": (
+        "Does NFS support ReadWriteMany?",
+        None,
+        (ns.KR + "nfs", ns.KG + "supportsAccessMode", ns.KR + "ReadWriteMany"),
+        ns.KR + "section/volume-access-modes",
+    ),
+    "ko": (
+        "etcd에 직접 접근할 수 있는 컴포넌트는?",
+        None,
+        (ns.KR + "kube-apiserver", ns.KG + "accessesDirectly", ns.KR + "etcd"),
+        ns.KR + "section/cluster-component-overview",
+    ),
+}
 
 
 def _env() -> dict[str, str]:
@@ -50,6 +64,12 @@ async def _session(errlog: Any) -> dict[str, Any]:
             for tool in tools.TOOLS:
                 if tool.name != "ask":
                     out["calls"][tool.name] = await session.call_tool(tool.name, tool.example)
+            out["asks"] = {
+                key: await session.call_tool(
+                    "ask", {"question": q} if lang is None else {"question": q, "lang": lang}
+                )
+                for key, (q, lang, _fact, _section) in ASKS.items()
+            }
             bad = {
                 "ask-wrong-type": ("ask", {"question": 12}),
                 "ask-bad-lang": ("ask", {"question": "파드란?", "lang": "jp"}),
@@ -118,6 +138,35 @@ def test_results_are_the_rest_api_responses(session: dict[str, Any], app: Flask)
     sparql = session["calls"]["sparql"].structured_content
     rest_rows = client.post("/sparql", data={"query": tools.BY_NAME["sparql"].example["query"]}).get_json()
     assert sparql["results"] == rest_rows["results"]
+
+
+def test_real_questions_over_stdio_answer_with_cited_facts(session: dict[str, Any], app: Flask) -> None:
+    en = session["asks"]["en"]
+    ko = session["asks"]["ko"]
+    for result in (en, ko):
+        assert result.is_error is False, result.content[0].text[:500]
+        assert result.structured_content["understood"] is True
+        assert isinstance(result.content[0], types.TextContent)
+    assert en.structured_content["answers"] == [{"value": True}]
+    assert en.structured_content["lang"] == "en" and en.structured_content["text"].startswith("Yes")
+    assert [a["iri"] for a in ko.structured_content["answers"]] == [ns.KR + "kube-apiserver"]
+    assert ko.structured_content["lang"] == "ko"
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in ko.structured_content["text"])  # answered in Korean
+    client = app.test_client()
+    for key, (question, lang, (s, p, o), section) in ASKS.items():
+        answer = session["asks"][key].structured_content
+        cited = [
+            e
+            for e in answer["evidence"]
+            if (e["s"].get("iri"), e["p"].get("iri"), e["o"].get("iri")) == (s, p, o)
+        ]
+        assert cited, (key, [(e["s"], e["p"], e["o"]) for e in answer["evidence"]])
+        assert cited[0]["status"] in ("asserted", "inferred")
+        assert section in {src["iri"] for src in cited[0]["sources"]}, cited[0]
+        assert section in {src["iri"] for src in answer["sources"]}
+        assert answer["sparql"].lstrip().upper().startswith(("#", "SELECT", "ASK", "PREFIX"))
+        body = {"question": question} if lang is None else {"question": question, "lang": lang}
+        assert answer == client.post("/api/ask", json=body).get_json()  # the same contract as the REST API
 
 
 def test_bad_input_is_a_tool_error_and_the_server_survives(session: dict[str, Any]) -> None:
