@@ -19,6 +19,9 @@ from kubekg.qa.text import damerau_levenshtein, deletes, has_hangul, normalize_n
 MAX_SPAN = 7
 _DOMAIN_TOP = "https://kubekg.dev/ontology#KubernetesConcept"
 _PAREN = re.compile(r"\s*[(（][^)）]*[)）]\s*")
+# text whose name key is its characters lower-cased minus the dropped ones, character by character (no NFKC
+# composition across a token boundary, no context-dependent lower-casing such as the Greek final sigma)
+_SIMPLE = re.compile(r"[\x00-\x7f\uac00-\ud7a3]*")
 
 
 def _max_distance(key: str) -> int:
@@ -92,6 +95,8 @@ class Lexicon:
             for variant in deletes(key, d):
                 self.deletion_index.setdefault(variant, set()).add(key)
         self._fuzzy_cache: dict[str, tuple[Candidate, ...]] = {}
+        # every beginning of a key: lets linking stop extending a span that can no longer become a name
+        self.prefixes: set[str] = {key[:n] for key in self.keys for n in range(len(key) + 1)}
         self.korean_names = sorted({t for ns_ in index.names.values() for t, lang, _ in ns_ if has_hangul(t)})
 
     # ---------------------------------------------------------------- lookups
@@ -142,26 +147,38 @@ class Lexicon:
         tokens = analysis.tokens
         text = analysis.text
         anchors = [i for i, t in enumerate(tokens) if _anchor(t)]
+        # breaks[k] = sentence punctuation among tokens[:k]: a span i..j is contiguous when none lies inside it
+        breaks = [0]
+        for t in tokens:
+            breaks.append(breaks[-1] + (1 if _breaks(t) else 0))
+        # a longer span's key starts with a shorter one's when normalizing is plain lower-casing and dropping
+        # (ASCII and Hangul syllables): once a span's key begins no name, no longer span from there can be one
+        prune = _SIMPLE.fullmatch(text) is not None
+        prefixes = self.prefixes
         found: list[tuple[int, int, int, Mention]] = []  # (-length, distance, first, mention)
         for a_pos, i in enumerate(anchors):
+            start = tokens[i].start
             for j in anchors[a_pos : a_pos + MAX_SPAN]:
-                if tokens[j].start - tokens[i].start > 60:
-                    break
-                if not _contiguous(tokens, i, j, text):
-                    break
-                span = text[tokens[i].start : tokens[j].end]
-                keys = [normalize_name(span)]
                 last = tokens[j]
+                if last.start - start > 60:
+                    break
+                if breaks[j + 1] != breaks[i]:
+                    break
+                span = text[start : last.end]
+                key = normalize_name(span)
+                keys = [key]
                 if last.tag == "EN" and last.form.isalpha():
-                    keys.append(normalize_name(text[tokens[i].start : last.start] + singular(last.form)))
+                    keys.append(normalize_name(text[start : last.start] + singular(last.form)))
                 cands: list[Candidate] = []
                 for k in dict.fromkeys(keys):
-                    for c in self.exact(k):
+                    for c in self.keys.get(k, ()):
                         if c.iri not in {x.iri for x in cands}:
                             cands.append(c)
                 if cands:
-                    m = Mention(i, j, tokens[i].start, tokens[j].end, span, cands)
-                    found.append((-(tokens[j].end - tokens[i].start), 0, i, m))
+                    m = Mention(i, j, start, last.end, span, cands)
+                    found.append((-(last.end - start), 0, i, m))
+                if prune and key not in prefixes:
+                    break
         # a Korean noun followed by 하/되 (XSV) is used as a verb: "삭제하나요" is not the Delete policy
         found = [f for f in found if not _verb_use(tokens, f[3])]
         chosen = _select(found)
@@ -169,7 +186,7 @@ class Lexicon:
         fuzzy: list[tuple[int, int, int, Mention]] = []
         for a_pos, i in enumerate(anchors):
             for j in anchors[a_pos : a_pos + 3]:
-                if any(k in taken for k in range(i, j + 1)) or not _contiguous(tokens, i, j, text):
+                if any(k in taken for k in range(i, j + 1)) or breaks[j + 1] != breaks[i]:
                     break
                 words = [t for t in tokens[i : j + 1] if t.meaningful and t.tag not in ("PUNCT", "SO", "SW")]
                 if all(self._known(t) for t in words):
@@ -207,13 +224,9 @@ def _anchor(t: Token) -> bool:
     return t.meaningful and t.tag not in ("PUNCT", "SO", "SW", "JX") and t.lemma not in ("않", "못")
 
 
-def _contiguous(tokens: tuple[Token, ...], i: int, j: int, text: str) -> bool:
-    """A span may not cross sentence punctuation (commas, question marks, brackets)."""
-    for k in range(i, j + 1):
-        t = tokens[k]
-        if t.tag in ("PUNCT", "SF", "SP", "SS", "SSO", "SSC") and t.form not in "-./":
-            return False
-    return True
+def _breaks(t: Token) -> bool:
+    """Whether a token is sentence punctuation a span may not cross (commas, question marks, brackets)."""
+    return t.tag in ("PUNCT", "SF", "SP", "SS", "SSO", "SSC") and t.form not in "-./"
 
 
 def _select(found: list[tuple[int, int, int, Mention]]) -> list[Mention]:
