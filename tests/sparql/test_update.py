@@ -287,3 +287,142 @@ def test_failed_fsync_rolls_back(
         run(updater, f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }}")
     assert set(store) == before
     assert (tmp_path / update.LOG_NAME).stat().st_size == 0
+
+
+# ------------------------------------------------------------------------------------------------ the DATA fast path
+@pytest.mark.parametrize(
+    ("case", "text", "keywords"),
+    [
+        ("insert data", f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }}", ["INSERT"]),
+        ("delete data", f"DELETE DATA {{ <{EX}a> <{EX}b> 1 }}", ["DELETE"]),
+        (
+            "several with prologues",
+            f"PREFIX e: <{EX}> INSERT DATA {{ e:a e:b 1 }} ; BASE <{EX}> DELETE DATA {{ <a> e:b 2 }} ;",
+            ["INSERT", "DELETE"],
+        ),
+        ("keywords in strings", f'INSERT DATA {{ <{EX}a> <{EX}b> "}} ; DROP ALL ; {{" }}', ["INSERT"]),
+        ("keywords in comments", f"INSERT DATA {{ <{EX}a> <{EX}b> 1 # }} ; DROP ALL\n }}", ["INSERT"]),
+        ("insert where", f"INSERT {{ <{EX}a> <{EX}b> 1 }} WHERE {{}}", None),
+        ("data then drop", f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }} ; DROP GRAPH <{SECTION}>", None),
+        ("codepoint escape", f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }} ; \\u0044ROP GRAPH <{SECTION}>", None),
+        ("two blocks", f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }} {{ }}", None),
+        ("empty operation", f"; INSERT DATA {{ <{EX}a> <{EX}b> 1 }}", None),
+        ("clear all", "CLEAR ALL", None),
+    ],
+)
+def test_data_operations_take_only_pure_data_forms(case: str, text: str, keywords: list[str] | None) -> None:
+    operations = update.data_operations(text)
+    assert (None if operations is None else [op.keyword for op in operations]) == keywords
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"INSERT DATA {{ GRAPH <{SECTION}> {{ <{EX}a> <{EX}b> 1 }} }}",
+        f"DELETE DATA {{ GRAPH <{ns.ONTOLOGY_GRAPH}> {{ <{ns.KR}x> <{ns.KG}p> '{ns.ONTOLOGY_GRAPH}' }} }}",
+        f"PREFIX ks: <{ns.SECTION}> INSERT DATA {{ GRAPH ks:deployment {{ <{EX}a> <{EX}b> 1 }} }}",
+        f"BASE <{ns.SECTION}> DELETE DATA {{ GRAPH <deployment> {{ <{ns.KR}x> <{ns.KG}p> '{SECTION}' }} }}",
+        f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }} ; INSERT DATA {{ GRAPH <{ns.GRAPH}new> {{ <{EX}a> <{EX}b> 1 }} }}",
+        f"INSERT DATA {{ GRAPH <{EX}ok> {{ <{EX}a> <{EX}b> 1 }} GRAPH <{ns.INFERRED_GRAPH}> {{ <{EX}a> <{EX}b> 1 }} }}",
+    ],
+)
+def test_the_data_fast_path_refuses_protected_graphs(
+    text: str, store: ox.Store, protection: update.Protection, tmp_path: Path
+) -> None:
+    assert update.data_operations(text) is not None
+    updater = make_updater(store, protection, tmp_path)
+    before = set(store)
+    with pytest.raises(update.ProtectedGraph) as info:
+        run(updater, text)
+    assert info.value.status == 403
+    assert set(store) == before
+    assert (tmp_path / update.LOG_NAME).stat().st_size == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"DELETE DATA {{ _:b <{EX}p> 1 }}",
+        f"INSERT DATA {{ <{EX}a> <{EX}b> ?x }}",
+        f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }} ;",
+        f"INSERT DATA {{ e:a <{EX}b> 1 }}",
+    ],
+    ids=["blank node in delete", "variable", "trailing semicolon", "unknown prefix"],
+)
+def test_the_data_fast_path_gives_pyoxigraphs_verdict(
+    text: str, store: ox.Store, protection: update.Protection, tmp_path: Path
+) -> None:
+    updater = make_updater(store, protection, tmp_path)
+    expected: type[Exception] | None
+    try:
+        ox.Store().update(text, prefixes=ns.PREFIXES)
+        expected = None
+    except SyntaxError:
+        expected = guard.QuerySyntaxError
+    if expected is None:
+        assert run(updater, text).inserted == 1
+    else:
+        with pytest.raises(expected) as info:
+            run(updater, text)
+        assert info.value.status == 400
+
+
+SEQUENCES = [
+    [
+        f'INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}b> "x" , "y" . <{EX}c> a <{EX}K> }} <{EX}d> <{EX}e> 1 }}'
+    ],
+    [
+        f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }} ; DELETE DATA {{ <{EX}a> <{EX}b> 1 }} ; INSERT DATA {{ <{EX}a> <{EX}b> 2 }}",
+        f"DELETE DATA {{ <{EX}a> <{EX}b> 2 . <{EX}never> <{EX}b> 3 }}",
+    ],
+    [
+        f"PREFIX e: <{EX}> INSERT DATA {{ GRAPH e:g {{ e:s e:p (1 2) , [ e:q 'n'@ko ] }} }}",
+        f"PREFIX e: <{EX}> DELETE DATA {{ GRAPH e:g {{ e:s e:p e:missing }} }} ; INSERT DATA {{ GRAPH e:h {{}} }}",
+    ],
+]
+
+
+@pytest.mark.parametrize("texts", SEQUENCES, ids=["one insert", "insert delete insert", "lists and bnodes"])
+def test_the_data_fast_path_does_what_the_store_would(
+    texts: list[str], protection: update.Protection, tmp_path: Path
+) -> None:
+    """Same quads (blank nodes aside, their labels are fresh), same named graphs, same counts as store.update."""
+    fast, reference = document_store(), document_store()
+    updater = make_updater(fast, protection, tmp_path)
+    for text in texts:
+        assert update.data_operations(text) is not None
+        run(updater, text)
+        reference.update(text, base_iri=BASE, prefixes=ns.PREFIXES)
+
+    def ground(s: ox.Store) -> set[ox.Quad]:
+        return {q for q in s if not isinstance(q.subject, ox.BlankNode | ox.Triple)}
+
+    assert len(fast) == len(reference)
+    assert {q for q in ground(fast) if not isinstance(q.object, ox.BlankNode)} == {
+        q for q in ground(reference) if not isinstance(q.object, ox.BlankNode)
+    }
+    assert set(fast.named_graphs()) == set(reference.named_graphs())
+    replayed = document_store()
+    update.UpdateLog(tmp_path, replayed, protection).replay()
+    assert set(replayed) == set(fast)
+
+
+def test_a_2000_triple_insert_data_is_accepted_and_visible(
+    store: ox.Store, protection: update.Protection, tmp_path: Path
+) -> None:
+    """The bulk form the rdflib path took ~60 s for; the server's default timeout (10 s) is the bound here."""
+    updater = make_updater(store, protection, tmp_path)
+    triples = " ".join(f'<{EX}s{i}> <{EX}p> "value {i}"@en .' for i in range(2000))
+    text = f"INSERT DATA {{ GRAPH <{ns.USER_GRAPH_PREFIX}bulk> {{ {triples} }} }}"
+    outcome, runaway = updater.execute(text, base_iri=BASE, using=[], using_named=[], timeout=10.0)
+    assert not runaway and outcome.inserted == 2000 and outcome.graphs_created == 1
+    count = store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{ns.USER_GRAPH_PREFIX}bulk> {{ ?s ?p ?o }} }}")
+    assert int(next(iter(count))["n"].value) == 2000
+    replayed = document_store()
+    update.UpdateLog(tmp_path, replayed, protection).replay()
+    assert set(replayed) == set(store)
+    outcome, _ = updater.execute(
+        text.replace("INSERT", "DELETE"), base_iri=BASE, using=[], using_named=[], timeout=10.0
+    )
+    assert outcome.deleted == 2000
+    assert not list(store.quads_for_pattern(None, None, None, N(f"{ns.USER_GRAPH_PREFIX}bulk")))
