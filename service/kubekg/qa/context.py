@@ -61,6 +61,7 @@ class Context:
     copula: bool = False
     ordinal: int | None = None  # 1 = first, -1 = last
     ordinal_tokens: set[int] = field(default_factory=set)
+    _lemma_sets: dict[frozenset[int], dict[str, list[int]]] = field(default_factory=dict, repr=False)
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -70,11 +71,16 @@ class Context:
         return set(range(m.first, m.last + 1))
 
     def lemma_set(self, exclude: set[int] | None = None) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for i, lemma in self.lemmas:
-            if exclude and i in exclude:
-                continue
-            out.setdefault(lemma, []).append(i)
+        """lemma -> token indices outside ``exclude`` (computed once per exclusion; callers must not change it)."""
+        key = frozenset(exclude) if exclude else frozenset()
+        out = self._lemma_sets.get(key)
+        if out is None:
+            out = {}
+            for i, lemma in self.lemmas:
+                if exclude and i in exclude:
+                    continue
+                out.setdefault(lemma, []).append(i)
+            self._lemma_sets[key] = out
         return out
 
     def match_phrase(self, phrase: tuple[str, ...], exclude: set[int] | None = None) -> set[int] | None:

@@ -110,6 +110,10 @@ class Answerer:
                 if lem and direction:
                     self.phrase_direction[(prop, lem)] = direction
             self.property_phrases[prop] = phrases
+        self._property_words = {
+            prop: frozenset(lem for phrase in phrases for lem in phrase)
+            for prop, phrases in self.property_phrases.items()
+        }
         self.negative_props = {
             prop
             for prop, info in self.index.properties.items()
@@ -158,6 +162,9 @@ class Answerer:
 
         With ``full``, only wordings whose every word is in the question count.
         """
+        words = self._property_words.get(prop)
+        if words is None or words.isdisjoint(ctx.lemma_index):
+            return 0.0, set()  # no wording of the property has a word of the question
         lemmas = ctx.lemma_set(exclude)
         found: list[tuple[float, set[int]]] = []
         for phrase in self.property_phrases.get(prop, []):
@@ -504,11 +511,8 @@ def _as_term(x: Any) -> Any:
 
 def _sparql_term(value: Any) -> str:
     if isinstance(value, ox.NamedNode):
-        return (
-            compact(value)
-            if ":" in compact(value) and not compact(value).startswith("<")
-            else f"<{value.value}>"
-        )
+        short = compact(value)
+        return short if ":" in short and not short.startswith("<") else f"<{value.value}>"
     if isinstance(value, ox.Literal):
         return str(value)
     if isinstance(value, bool):
