@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from kubekg import ns
-from kubekg.qa.analysis import analyse
+from kubekg.qa.analysis import Token, analyse
 from kubekg.qa.context import seq_lemmas
 from kubekg.qa.index import GraphIndex
 
@@ -30,6 +30,7 @@ _NEIGHBOURS = [
 _STOP = {"be", "do", "have", "the", "a", "an", "of", "to", "in", "on", "and", "or", "it", "its", "that", "which",
          "what", "for", "with", "by", "as", "at", "from", "this", "such", "one", "can", "not", "no", "is",
          "것", "수", "등", "때", "이", "그", "및", "또는", "하", "되", "있", "없", "않", "간"}  # fmt: skip
+_MIN_RUN = 3  # a shorter shared run ("the container", "a node") is a coincidence of function words
 _CLAUSE = re.compile(r"(?<=[.;!?])\s+|</br>|<br>|\n|;\s*|\s+/\s+")
 
 
@@ -54,23 +55,31 @@ class DescriptionIndex:
             str, list[tuple[str, frozenset[str]]]
         ] = {}  # entity -> (literal text, clause lemmas)
         self.text_postings: dict[str, dict[str, tuple[int, ...]]] = {}  # entity -> lemma -> literal indices
+        # entity -> per clause: (every word's lemma in order, whether the clause is the entity's definition)
+        self.clause_runs: dict[str, list[tuple[tuple[str, ...], bool]]] = {}
         cache: dict[str, tuple[str, ...]] = {}
+        run_cache: dict[str, tuple[str, ...]] = {}
+        definition = ns.PREFIXES["skos"] + "definition"
 
         def lemmas(text: str) -> tuple[str, ...]:
             if text not in cache:
                 a = analyse(text)
                 cache[text] = tuple({lemma for _, lemma in seq_lemmas(a.tokens) if lemma not in _STOP})
+                run_cache[text] = word_run(a.tokens)
             return cache[text]
 
         for e in index.types:
             bag: dict[str, list[Evidence]] = defaultdict(list)
             clauses: list[tuple[str, frozenset[str]]] = []
+            runs: list[tuple[tuple[str, ...], bool]] = []
             for p, text, lang in index.texts.get(e, []):
                 for lemma in lemmas(text):
                     bag[lemma].append(Evidence(p, text, lang))
                 for clause in _CLAUSE.split(text):
                     if clause.strip():
                         clauses.append((text, frozenset(lemmas(clause))))
+                        runs.append((run_cache[clause], p == definition))
+            self.clause_runs[e] = runs
             own: set[str] = set()
             for text, lang, _src in index.names.get(e, []):
                 for lemma in lemmas(text):
@@ -107,20 +116,28 @@ class DescriptionIndex:
         n = max(len(self.bags), 1)
         self.idf = {lemma: math.log(1 + n / c) for lemma, c in df.items()}
 
-    def best_text(self, entity: str, lemmas: dict[str, list[int]]) -> tuple[float, float]:
-        """(idf sum, idf density) of the one clause of the entity's literals that fits the question best.
+    def best_text(
+        self, entity: str, lemmas: dict[str, list[int]], question: tuple[str, ...] = ()
+    ) -> tuple[float, bool, int, float]:
+        """(idf sum, from the definition, longest run of the question's words, idf density) of the one clause of
+        the entity's literals that fits the question best.
 
         The tie-breaker between equally matching entities: "communication inside the cluster" fits ClusterIP's
-        clause exactly and NodePort's "communication between the outside of the cluster and the inside" less so.
+        clause exactly and NodePort's "communication between the outside of the cluster and the inside" less so;
+        a thing's definition says what it is better than a remark about it ("a request larger than every
+        pre-created PV"); "요청할 때마다 PV를 만드는" repeats dynamic provisioning's "PV를 요청할 때마다" word for word.
         """
-        best = (0.0, 0.0)
-        for _text, clause in self.clauses.get(entity, []):
+        best: tuple[float, bool, int, float] = (0.0, False, 0, 0.0)
+        runs = self.clause_runs.get(entity, [])
+        for k, (_text, clause) in enumerate(self.clauses.get(entity, [])):
             hit = [x for x in clause if x in lemmas]
             if not hit:
                 continue
             s = sum(self.idf.get(x, 0.0) for x in hit)
             total = sum(self.idf.get(x, 0.0) for x in clause) or 1.0
-            cand = (round(s, 6), s / total)
+            words, is_definition = runs[k] if k < len(runs) else ((), False)
+            run = _common_run(question, words)
+            cand = (round(s, 6), is_definition, run if run >= _MIN_RUN else 0, s / total)
             if cand > best:
                 best = cand
         return best
@@ -167,3 +184,24 @@ class DescriptionIndex:
             )
         out.sort(key=lambda ev: -per_text[ev.text])
         return out
+
+
+def word_run(tokens: tuple[Token, ...] | list[Token]) -> tuple[str, ...]:
+    """Every word's lemma of analysed text in order, particles and endings included (for word-for-word overlaps)."""
+    return tuple(t.lemma.lower() for t in tokens if t.tag not in ("PUNCT", "SF", "SP", "SW", "SS"))
+
+
+def _common_run(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """The length of the longest run of words that two word sequences share (0 when either is empty)."""
+    if not a or not b:
+        return 0
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from kubekg import ns
 from kubekg.qa import hpa as hpa_math
 from kubekg.qa.context import Context
+from kubekg.qa.describe import word_run
 from kubekg.qa.kinds import Kind, expand
 from kubekg.qa.lexicon import Mention
 
@@ -1109,9 +1110,10 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     winners = [x for x in scored if abs(x[0] - top) < 1e-9]
     if len(winners) > 1:
         # equal bags: prefer the one whose single description fits best, then the most specific one
-        ranked = sorted(winners, key=lambda w: eng.descriptions.best_text(w[1], words), reverse=True)
-        first = eng.descriptions.best_text(ranked[0][1], words)
-        winners = [w for w in ranked if eng.descriptions.best_text(w[1], words) == first]
+        seq = word_run(ctx.tokens)
+        fits = {w[1]: eng.descriptions.best_text(w[1], words, seq) for w in winners}
+        ranked = sorted(winners, key=lambda w: fits[w[1]], reverse=True)
+        winners = [w for w in ranked if fits[w[1]] == fits[ranked[0][1]]]
     if ctx.target and all(any(c.iri == w[1] for c in ctx.target[0].candidates) for w in winners):
         return []  # "What is Ingress?": the asked-for class and the answer share one name, a definition fits
     second = next((x[0] for x in scored if x[0] < top - 1e-9), 0.0)
