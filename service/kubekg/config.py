@@ -207,6 +207,16 @@ def _log_level(name: str, raw: Any) -> str:
     return text
 
 
+RESPONSE_CACHE_DEFAULT = 10_000
+
+
+def _cache_entries(name: str, raw: Any) -> int:
+    """Entries of the response cache per worker; 0 turns it off (a Python bool: on with the default size, or off)."""
+    if isinstance(raw, bool):
+        return RESPONSE_CACHE_DEFAULT if raw else 0
+    return _int(0, 10_000_000)(name, raw)
+
+
 def _default_workers() -> int:
     return max(1, min(os.cpu_count() or 2, 8))
 
@@ -244,6 +254,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EXTRA_DATA", _extra_data, (), "extra files loaded into named graphs: GRAPH_IRI=PATH,..."),
     Setting("LOG_LEVEL", _log_level, "INFO", "log level"),
     Setting("CACHE_DIR", _optional_path, None, "reasoner cache directory (default: ~/.cache/kubekg)"),
+    Setting(
+        "RESPONSE_CACHE",
+        _cache_entries,
+        RESPONSE_CACHE_DEFAULT,
+        "responses of /sparql and /api/ask kept per worker for repeated requests (entries; 0 = off)",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -270,6 +286,7 @@ class Config:
     EXTRA_DATA: tuple[tuple[str, str], ...]
     LOG_LEVEL: str
     CACHE_DIR: str | None
+    RESPONSE_CACHE: int
 
     @classmethod
     def load(

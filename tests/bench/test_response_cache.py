@@ -112,10 +112,51 @@ def test_with_updates_on_the_key_follows_the_update_log(kg, tmp_path):
 
 def test_the_cache_can_be_turned_off(kg):
     assert "kubekg_response_cache" in create_app({"TESTING": True, "GRAPH": kg}).extensions
-    assert (
-        "kubekg_response_cache"
-        not in create_app({"TESTING": True, "GRAPH": kg, "RESPONSE_CACHE": False}).extensions
-    )
+    for off in (False, 0):
+        assert (
+            "kubekg_response_cache"
+            not in create_app({"TESTING": True, "GRAPH": kg, "RESPONSE_CACHE": off}).extensions
+        )
+
+
+@pytest.mark.parametrize(
+    ("value", "entries"),
+    [("0", None), ("2", 2), (" 50000 ", 50_000), (None, cache.MAX_ENTRIES)],
+    ids=["zero-turns-it-off", "two-entries", "spaces-trimmed", "unset-default"],
+)
+def test_kubekg_response_cache_sets_the_number_of_entries(kg, monkeypatch, value, entries):
+    if value is None:
+        monkeypatch.delenv("KUBEKG_RESPONSE_CACHE", raising=False)
+    else:
+        monkeypatch.setenv("KUBEKG_RESPONSE_CACHE", value)
+    app = create_app({"TESTING": True, "GRAPH": kg})
+    installed = app.extensions.get("kubekg_response_cache")
+    if entries is None:
+        assert installed is None and app.config["RESPONSE_CACHE"] == 0
+        return
+    assert installed.entries.max_entries == entries == app.config["RESPONSE_CACHE"]
+    client = app.test_client()
+    for k in range(4):
+        assert post(client, f"{QUERY} # {k}").status_code == 200
+    assert len(installed.entries) == min(4, entries)
+
+
+@pytest.mark.parametrize("value", ["-1", "ten", "1.5", "on", "", "10000001"])
+def test_a_bad_kubekg_response_cache_stops_start_up_naming_it(kg, monkeypatch, value):
+    from kubekg.errors import ConfigError
+
+    monkeypatch.setenv("KUBEKG_RESPONSE_CACHE", value)
+    with pytest.raises(ConfigError) as caught:
+        create_app({"TESTING": True, "GRAPH": kg})
+    assert caught.value.variable == "KUBEKG_RESPONSE_CACHE" and caught.value.value == value
+    assert f"KUBEKG_RESPONSE_CACHE={value!r}" in caught.value.message
+
+
+def test_lru_is_bounded_by_the_number_of_entries():
+    lru = cache.LRU(max_bytes=1 << 20, max_entries=3)
+    for k in range(5):
+        lru.put((k,), cache.Entry("200 OK", (), b"x", '"e"'))
+    assert len(lru) == 3 and lru.get((0,)) is None and lru.get((4,)) is not None
 
 
 def test_ask_answers_are_cached_and_hits_are_counted_and_logged(app, caplog):

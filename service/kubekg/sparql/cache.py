@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_BYTES = 64 << 20  # per worker, all entries
+MAX_ENTRIES = 10_000  # per worker (the RESPONSE_CACHE setting; 0 turns the cache off)
 MAX_ENTRY_BYTES = 1 << 20  # larger answers are not stored
 MAX_KEY_BODY = 64 << 10  # requests with larger bodies are not cached (and not buffered here)
 CACHED_PATHS = {"/sparql": "sparql-results", "/api/ask": "ask"}
@@ -61,10 +62,11 @@ class Entry:
 
 
 class LRU:
-    """A thread-safe LRU of entries bounded by total bytes."""
+    """A thread-safe LRU of entries bounded by total bytes and by their number."""
 
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES) -> None:
         self.max_bytes = max_bytes
+        self.max_entries = max_entries
         self.size = 0
         self._items: OrderedDict[tuple, Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -84,7 +86,7 @@ class LRU:
                 self.size -= len(old.body) + 512
             self._items[key] = entry
             self.size += cost
-            while self.size > self.max_bytes and self._items:
+            while (self.size > self.max_bytes or len(self._items) > self.max_entries) and self._items:
                 _, dropped = self._items.popitem(last=False)
                 self.size -= len(dropped.body) + 512
 
@@ -137,11 +139,12 @@ class ResponseCache:
         max_bytes: int = MAX_BYTES,
         paths: dict[str, str] | None = None,
         config: dict[str, Any] | None = None,
+        max_entries: int = MAX_ENTRIES,
     ) -> None:
         self.app = app
         self.generation = generation  # the update-log position when updates are on
         self.config = config if config is not None else {}
-        self.entries = LRU(max_bytes)
+        self.entries = LRU(max_bytes, max_entries)
         self.paths = dict(CACHED_PATHS if paths is None else paths)
 
     # ---------------------------------------------------------------------------------------------- key
@@ -319,7 +322,7 @@ def _observe(environ: dict[str, Any], status: str, size: int, duration: float, r
         access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, None, None))
 
 
-def install(app: Any) -> ResponseCache:
+def install(app: Any, max_entries: int = MAX_ENTRIES) -> ResponseCache:
     """Wrap a Flask app's WSGI callable with the cache (keyed on the update log's position when updates are on)."""
     generation = None
     state = app.extensions.get("kubekg_sparql")
@@ -330,7 +333,7 @@ def install(app: Any) -> ResponseCache:
             update_log.catch_up()
             return (update_log.inode, update_log.offset)
 
-    cache = ResponseCache(app.wsgi_app, generation, config=app.config)
+    cache = ResponseCache(app.wsgi_app, generation, config=app.config, max_entries=max_entries)
     app.wsgi_app = cache
     app.extensions["kubekg_response_cache"] = cache
     return cache

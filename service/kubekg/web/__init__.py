@@ -114,12 +114,12 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
             continue
         module = importlib.import_module(module_name)
         app.register_blueprint(module.bp)
-    if app.config.get("RESPONSE_CACHE", True) and app.config.get("STORE", "embedded") == "embedded":
+    if cfg.RESPONSE_CACHE and cfg.STORE == "embedded":
         from kubekg.sparql.cache import install
 
         # repeated /sparql and /api/ask requests answered from memory; only over the embedded store, whose data
         # change only through this service (a remote store may change or go down behind kubekg's back)
-        install(app)
+        install(app, max_entries=cfg.RESPONSE_CACHE)
     return app
 
 
