@@ -260,6 +260,18 @@ SETTINGS: tuple[Setting, ...] = (
         RESPONSE_CACHE_DEFAULT,
         "responses of /sparql and /api/ask kept per worker for repeated requests (entries; 0 = off)",
     ),
+    Setting(
+        "SIMULATION_TIMEOUT",
+        _float(0.0, 3600.0),
+        10.0,
+        "wall-clock budget of one /api/simulate run in seconds (503 simulation_timeout beyond)",
+    ),
+    Setting(
+        "MAX_RECORDED_RUNS",
+        _int(0, 1_000_000),
+        100,
+        "most simulation run graphs recordRun may keep in the store (409 run_limit_reached beyond; 0 = none)",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -287,6 +299,8 @@ class Config:
     LOG_LEVEL: str
     CACHE_DIR: str | None
     RESPONSE_CACHE: int
+    SIMULATION_TIMEOUT: float
+    MAX_RECORDED_RUNS: int
 
     @classmethod
     def load(

@@ -14,11 +14,14 @@ The web layer turns any of these into ``{"error": {"code": ..., "message": ...}}
     ├── Unauthorized (401 unauthorized)             a missing or wrong bearer token
     ├── Forbidden (403 forbidden)                   refused by policy (updates off, SERVICE not allow-listed)
     ├── NotFound (404 not_found)                    an unknown entity, triple, route or resource
+    ├── Conflict (409 conflict)
+    │   └── RunLimitReached (409 run_limit_reached) the store already keeps MAX_RECORDED_RUNS simulation runs
     ├── MethodNotAllowed (405 method_not_allowed)
     ├── NotAcceptable (406 not_acceptable)          no offered media type satisfies Accept
     ├── PayloadTooLarge (413 payload_too_large)     a body over MAX_BODY_BYTES
     ├── UnsupportedMediaType (415 unsupported_media_type)
     ├── QueryTimeout (503 query_timeout)            the query ran past its timeout and was stopped
+    ├── SimulationTimeout (503 simulation_timeout)  a simulation ran past SIMULATION_TIMEOUT and was stopped
     └── StoreUnavailable (503 store_unavailable)    the remote SPARQL store does not answer
 """
 
@@ -114,6 +117,18 @@ class NotFound(KubeKGError):
     code, status = "not_found", 404
 
 
+class Conflict(KubeKGError):
+    """The request conflicts with the current state of the server's data."""
+
+    code, status = "conflict", 409
+
+
+class RunLimitReached(Conflict):
+    """Recording one more simulation run would exceed MAX_RECORDED_RUNS run graphs in the store."""
+
+    code = "run_limit_reached"
+
+
 class MethodNotAllowed(KubeKGError):
     """The route exists but not for this HTTP method."""
 
@@ -142,6 +157,12 @@ class QueryTimeout(KubeKGError):
     """A query ran past its timeout and was stopped."""
 
     code, status = "query_timeout", 503
+
+
+class SimulationTimeout(KubeKGError):
+    """A simulation ran past SIMULATION_TIMEOUT and was stopped (503 like a query timeout, the worker stays up)."""
+
+    code, status = "simulation_timeout", 503
 
 
 class StoreUnavailable(KubeKGError):

@@ -82,6 +82,7 @@ class ToolContext:
     max_rows: int = 10_000
     max_question_chars: int = 500
     service_allowlist: tuple[str, ...] = ()
+    simulation_timeout: float = 10.0  # SIMULATION_TIMEOUT: the wall-clock budget of one simulate_* run
     on_runaway: Callable[[], None] | None = None
 
     @classmethod
@@ -100,6 +101,7 @@ class ToolContext:
             max_rows=int(get("MAX_ROWS", 10_000)),
             max_question_chars=int(get("MAX_QUESTION_CHARS", 500)),
             service_allowlist=tuple(get("SERVICE_ALLOWLIST", ()) or ()),
+            simulation_timeout=float(get("SIMULATION_TIMEOUT", 10.0)),
             on_runaway=on_runaway,
         )
 
@@ -332,9 +334,11 @@ def _simulate(path: str, ctx: ToolContext, scenario: Any) -> dict[str, Any]:
     runner = ROUTES.get(path)
     if runner is None:
         raise ToolUnavailable(f"this kubekg build has no endpoint POST {path}")
+    from kubekg.simulation.budget import Budget
+
     body = _scenario(scenario)
-    try:
-        return runner(body, _simulation_facts(ctx.kg))
+    try:  # never records a run (recordRun is a write of the REST endpoint only); bounded like /api/simulate
+        return runner(body, _simulation_facts(ctx.kg), budget=Budget(ctx.simulation_timeout))
     except RecursionError:
         from kubekg.simulation.errors import InvalidBody
 

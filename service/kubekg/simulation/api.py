@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kubekg.simulation.budget import UNLIMITED, Budget
 from kubekg.simulation.errors import InvalidBody, InvalidObject, NotScalable
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.hpa.reconcile import (
@@ -201,7 +202,7 @@ def parse_metric_inputs(body: Mapping, now: int) -> MetricInputs:
     return MetricInputs(pod_metrics, objects, externals)
 
 
-def run_hpa_reconcile(body: object, facts: Facts) -> dict[str, Any]:
+def run_hpa_reconcile(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/hpa/reconcile: one reconcile of the HPA controller."""
     body = body_mapping(body)
     now = _now(body)
@@ -357,7 +358,7 @@ def _decision(volume: str | None, reason: str, message: str, **extra: Any) -> di
     return {"volumeName": volume, "reason": reason, "message": message, **extra}
 
 
-def run_pv_bind(body: object, facts: Facts) -> dict[str, Any]:
+def run_pv_bind(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/pv/bind: the volume the PV controller binds the claim to, or why none."""
     body = body_mapping(body)
     now = _now(body, default=DEFAULT_START)
@@ -380,7 +381,7 @@ def run_pv_bind(body: object, facts: Facts) -> dict[str, Any]:
     return out
 
 
-def run_pv_sync_volume(body: object, facts: Facts) -> dict[str, Any]:
+def run_pv_sync_volume(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/pv/sync-volume: the PV after ``syncs`` volume syncs (null once deleted), with events."""
     body = body_mapping(body)
     now = _now(body, default=DEFAULT_START)
@@ -393,6 +394,7 @@ def run_pv_sync_volume(body: object, facts: Facts) -> dict[str, Any]:
     name = next(iter(ctrl.volumes))
     phases = []
     for _ in range(syncs or 1):
+        budget.check()
         ctrl.resync()
         ctrl.sync_volume(name)
         phases.append(
@@ -414,7 +416,7 @@ def run_pv_sync_volume(body: object, facts: Facts) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- HPA timeline
 
 
-def run_hpa_timeline(body: object, facts: Facts) -> dict[str, Any]:
+def run_hpa_timeline(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/hpa/timeline: a reconcile every sync period over a load profile."""
     from kubekg.simulation.hpa.timeline import TimelineSpec, parse_load, run_timeline
     from kubekg.simulation.objects import template_requests
@@ -466,7 +468,7 @@ def run_hpa_timeline(body: object, facts: Facts) -> dict[str, Any]:
         config=parse_controller_config(body.get("config")),
         resource=resource,
     )
-    out = run_timeline(spec)
+    out = run_timeline(spec, budget)
     out["syncPeriodSeconds"] = period_s
     out["syncPeriodFact"] = period_fact.to_dict() if period_fact else None
     out["factsSource"] = facts.source

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kubekg.simulation.budget import UNLIMITED, Budget
 from kubekg.simulation.errors import InvalidObject
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import boolean, integer, mapping, parse_meta, sequence, string
@@ -169,7 +170,7 @@ def parse_cron(text: object, path: str = "schedule") -> CronSchedule:
     )
 
 
-def run(body: object, facts: Facts) -> dict[str, Any]:
+def run(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/cronjob: the Jobs a CronJob creates over a window, and what it skips or replaces."""
     from kubekg.simulation.api import DEFAULT_START, body_mapping
 
@@ -227,6 +228,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
     cursor = to_dt(start_ns - NS)
     limit = to_dt(end_ns)
     while len(runs) < MAX_RUNS:
+        budget.check()
         scheduled = schedule.next_after(cursor, limit)
         if scheduled is None:
             break

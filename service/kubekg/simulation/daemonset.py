@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kubekg.simulation.budget import UNLIMITED, Budget
 from kubekg.simulation.errors import InvalidObject
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import (
@@ -124,7 +125,7 @@ class DaemonSetSpec:
         return True, True, "matches"
 
 
-def run(body: object, facts: Facts) -> dict[str, Any]:
+def run(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/daemonset: daemon pods per node after each node event."""
     from kubekg.simulation.api import DEFAULT_START, body_mapping
 
@@ -190,6 +191,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
 
     steps.append({"index": 0, "at": 0, "action": "initial", "events": reconcile(start), **snapshot()})
     for i, step in enumerate(sequence(body.get("steps"), "steps"), start=1):
+        budget.check()
         path = f"steps[{i - 1}]"
         step = mapping(step, path)
         offset = parse_duration(step.get("at", 0), f"{path}.at")

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubekg.simulation.budget import MAX_REPLICAS, UNLIMITED, Budget, refuse_if_larger
 from kubekg.simulation.errors import InvalidObject
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import boolean, integer, mapping, parse_meta, sequence, string
@@ -113,6 +114,7 @@ class DeploymentSim:
         spec = mapping(doc.get("spec"), "deployment.spec")
         replicas = integer(spec.get("replicas"), "deployment.spec.replicas", minimum=0)
         self.replicas = 1 if replicas is None else replicas
+        refuse_if_larger(self.replicas, MAX_REPLICAS, "the replica count", "deployment.spec.replicas")
         strategy = mapping(spec.get("strategy"), "deployment.spec.strategy", required=False)
         self.strategy = string(strategy.get("type"), "deployment.spec.strategy.type") or "RollingUpdate"
         if self.strategy not in ("RollingUpdate", "Recreate"):
@@ -383,7 +385,7 @@ def _image(template: dict) -> str | None:
     return containers[0].get("image") if containers and isinstance(containers[0], dict) else None
 
 
-def run(body: object, facts: Facts) -> dict[str, Any]:
+def run(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/deployment: rollouts and rollbacks tick by tick, with the ReplicaSets' revisions."""
     from kubekg.simulation.api import DEFAULT_START, body_mapping
     from kubekg.simulation.timeutil import parse_time
@@ -426,6 +428,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
             replicas = integer(step.get("replicas"), f"{path}.replicas", minimum=0)
             if replicas is None:
                 raise InvalidObject(f"{path}.replicas", "required value")
+            refuse_if_larger(replicas, MAX_REPLICAS, "the replica count", f"{path}.replicas")
             sim.replicas = replicas
             description = f"scaled to {replicas}"
         elif action == "pause":
@@ -439,6 +442,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
         step_start = now
         status = "Progressing"
         while ticks < MAX_TICKS:
+            budget.check()
             ticks += 1
             sim.replicaset_controller(now)
             sim.sync(now)

@@ -11,6 +11,7 @@ these classes are for input a Kubernetes API server would refuse, or a request k
     │   ├── InvalidTime (422 invalid_time)             not RFC 3339 / not a duration
     │   ├── UnknownKind (422 unknown_kind)             a kind the simulators do not know
     │   └── UnknownMetricType (422 unknown_metric_type)
+    ├── ScenarioTooLarge (422 scenario_too_large)     refused before it starts: over a size limit (details name it)
     ├── NotScalable (422 not_scalable)                 the graph says the HPA cannot scale that kind
     ├── UnsupportedAccessMode (422 unsupported_access_mode)   the graph says the plugin lacks the mode
     ├── ExpansionNotAllowed (422 expansion_not_allowed)
@@ -83,6 +84,12 @@ class UnknownMetricType(InvalidObject):
     """An autoscaling/v2 metric ``type`` other than Resource, ContainerResource, Pods, Object or External."""
 
     code = "unknown_metric_type"
+
+
+class ScenarioTooLarge(SimulationError):
+    """A scenario over one of the size limits of :mod:`kubekg.simulation.budget`, refused before it runs."""
+
+    code = "scenario_too_large"
 
 
 class NotScalable(SimulationError):

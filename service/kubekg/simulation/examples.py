@@ -8,6 +8,7 @@ per sync) makes it 2 -> 4 -> 6 over two syncs, and a scale-in waits out the 300 
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -109,8 +110,8 @@ def worked_examples() -> list[dict[str, Any]]:
 def document_timeline_body() -> dict[str, Any]:
     """The HPA timeline of the document's examples: 600m, then 300m (6 x 50m), then 150m (3 x 50m) total CPU."""
     return {
-        "hpa": DOC_HPA,
-        "podTemplate": DOC_TEMPLATE,
+        "hpa": copy.deepcopy(DOC_HPA),  # a fresh body each call: callers may edit it
+        "podTemplate": copy.deepcopy(DOC_TEMPLATE),
         "initialReplicas": 2,
         "start": _NOW,
         "duration": "30m",
@@ -142,8 +143,8 @@ def _spike_body() -> dict[str, Any]:
         },
     }
     return {
-        "hpa": hpa,
-        "podTemplate": DOC_TEMPLATE,
+        "hpa": copy.deepcopy(hpa),
+        "podTemplate": copy.deepcopy(DOC_TEMPLATE),
         "initialReplicas": 2,
         "start": _NOW,
         "duration": "40m",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubekg.simulation.budget import UNLIMITED, Budget
 from kubekg.simulation.errors import InvalidObject
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import integer, mapping, parse_meta, sequence
@@ -28,7 +29,7 @@ def backoff_seconds(failures: int) -> int:
     return min(BACKOFF_BASE * 2 ** (failures - 1), BACKOFF_MAX)
 
 
-def run(body: object, facts: Facts) -> dict[str, Any]:
+def run(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/job: the pods a Job creates, their outcomes and the Job's final condition."""
     from kubekg.simulation.api import DEFAULT_START, body_mapping
 
@@ -69,6 +70,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
     next_allowed = start
     condition: dict[str, Any] | None = None
     while condition is None:
+        budget.check()
         # start pods up to parallelism
         wanted = (
             min(parallelism, target - succeeded - len(active))
@@ -76,6 +78,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
             else (parallelism if succeeded == 0 else 0)
         )
         while wanted > 0 and t >= next_allowed and created < limit:
+            budget.check()
             created += 1
             outcome = outcomes[created - 1] if created <= len(outcomes) else default
             pod = {

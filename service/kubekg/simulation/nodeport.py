@@ -12,10 +12,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from kubekg.simulation.budget import UNLIMITED, Budget
 from kubekg.simulation.errors import InvalidObject, PortAllocationError
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import boolean, integer, kind_of, mapping, parse_meta, sequence, string
 
+MAX_PORT = 65535
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 
 
@@ -78,7 +80,7 @@ class PortAllocator:
         self.used.discard(port)
 
 
-def run(body: object, facts: Facts) -> dict[str, Any]:
+def run(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/nodeport: allocate node ports for services in order (and release deleted ones)."""
     from kubekg.simulation.api import body_mapping
 
@@ -90,6 +92,8 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
             lo, hi = (int(x) for x in text.split("-", 1))
         except ValueError as exc:
             raise InvalidObject("range", f"{text!r} is not a port range like 30000-32767") from exc
+        if not 1 <= lo <= hi <= MAX_PORT:
+            raise InvalidObject("range", f"{text!r} is not a port range within 1-{MAX_PORT} (low-high)")
         start, end, fact = lo, hi, None
     seed = integer(body.get("seed", 0), "seed") or 0
     alloc = PortAllocator(start, end, seed)
@@ -100,6 +104,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
     services: dict[str, list[int]] = {}
     results = []
     for i, op in enumerate(operations):
+        budget.check()
         path = f"operations[{i}]"
         op = mapping(op, path)
         action = op.get("action", "create")

@@ -29,6 +29,8 @@ FLAGS: dict[str, str] = {
     "--service-allowlist": "SERVICE_ALLOWLIST",
     "--log-level": "LOG_LEVEL",
     "--cache-dir": "CACHE_DIR",
+    "--simulation-timeout": "SIMULATION_TIMEOUT",
+    "--max-recorded-runs": "MAX_RECORDED_RUNS",
 }
 _FLAG_OF = {setting: flag for flag, setting in FLAGS.items()}
 _HELP = {s.name: s.help for s in SETTINGS}

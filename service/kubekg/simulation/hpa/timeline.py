@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubekg.simulation.budget import MAX_POD_SYNCS, UNLIMITED, Budget, refuse_if_larger
 from kubekg.simulation.errors import InvalidObject
 from kubekg.simulation.hpa import replicas as rc
 from kubekg.simulation.hpa.reconcile import ControllerConfig, History, MetricInputs, reconcile
@@ -126,12 +127,19 @@ class TimelineSpec:
     resource: str = "cpu"
 
 
-def run_timeline(spec: TimelineSpec) -> dict[str, Any]:
-    """Sync every period from ``start`` for ``duration``; one row per sync."""
+def run_timeline(spec: TimelineSpec, budget: Budget = UNLIMITED) -> dict[str, Any]:
+    """Sync every period from ``start`` for ``duration``; one row per sync, ``budget.check()`` before each."""
     syncs = spec.duration // spec.sync_period + 1
     if syncs > MAX_SYNCS:
         raise InvalidObject("duration", f"{syncs} syncs is more than the {MAX_SYNCS} a timeline may run")
     hpa = spec.hpa
+    most_pods = max(hpa.max_replicas, spec.initial_replicas, 1)
+    refuse_if_larger(
+        syncs * most_pods,
+        MAX_POD_SYNCS,
+        f"syncs x the largest pod count ({syncs:,} x {most_pods:,} = maxReplicas or initialReplicas)",
+        "duration",
+    )
     target_pct = next(
         (m.target.average_utilization for m in hpa.metrics if m.target.average_utilization is not None), None
     )
@@ -182,6 +190,7 @@ def run_timeline(spec: TimelineSpec) -> dict[str, Any]:
     window = spec.metric_window
     min_replicas = hpa.min_replicas if hpa.min_replicas is not None else 1
     for i in range(syncs):
+        budget.check()
         offset = i * spec.sync_period
         now = spec.start + offset
         if changed:

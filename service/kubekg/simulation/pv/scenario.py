@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from kubekg.simulation.budget import MAX_OBJECT_STEPS, UNLIMITED, Budget, refuse_if_larger
 from kubekg.simulation.errors import ExpansionNotAllowed, InvalidObject, SimulationError
 from kubekg.simulation.facts import Facts
 from kubekg.simulation.objects import (
@@ -273,9 +274,10 @@ class Scenario:
                 self.ctrl.deleted_volumes.append(name)
                 self.ctrl.deleted_assets.append(name)
 
-    def converge(self, max_rounds: int = 12) -> None:
-        """Run scheduler, PV controller and finalizers until the state stops changing (bounded)."""
+    def converge(self, max_rounds: int = 12, budget: Budget = UNLIMITED) -> None:
+        """Run scheduler, PV controller and finalizers until the state stops changing (bounded rounds and budget)."""
         for _ in range(max_rounds):
+            budget.check()
             before = copy.deepcopy(
                 (
                     self.ctrl.volumes,
@@ -326,12 +328,13 @@ class Scenario:
         return {"volumes": volumes, "claims": claims, "pods": pods}
 
 
-def run(body: object, facts: Facts) -> dict[str, Any]:
+def run(body: object, facts: Facts, budget: Budget = UNLIMITED) -> dict[str, Any]:
     """POST /api/simulate/pv/scenario: the phases of every object after each timed action, with the events."""
     from kubekg.simulation.api import DEFAULT_START, body_mapping
 
     body = body_mapping(body)
     start = parse_time(body.get("start", body.get("now", DEFAULT_START)), "start")
+    _refuse_too_large(body)
     sc = Scenario(facts, start)
     for key in ("storageClasses", "persistentVolumes", "claims", "pods"):
         for i, raw in enumerate(sequence(body.get(key), key)):
@@ -342,7 +345,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
                 f"faults.{op}", f"use an operation in {FAULT_OPERATIONS} and a mode in {FAULT_MODES}"
             )
         sc.ctrl.faults[op] = mode
-    sc.converge()
+    sc.converge(budget=budget)
     steps_out = [
         {
             "index": 0,
@@ -359,6 +362,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
     if len(steps) > MAX_STEPS:
         raise InvalidObject("steps", f"at most {MAX_STEPS} steps")
     for i, step in enumerate(steps, start=1):
+        budget.check()
         path = f"steps[{i - 1}]"
         step = mapping(step, path)
         offset = parse_duration(step.get("at", 0), f"{path}.at")
@@ -397,7 +401,7 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
                 raise
             rejected = exc.to_dict()
             description = f"{action} rejected"
-        sc.converge()
+        sc.converge(budget=budget)
         steps_out.append(
             {
                 "index": i,
@@ -420,3 +424,19 @@ def run(body: object, facts: Facts) -> dict[str, Any]:
         "deletedStorageAssets": sc.ctrl.deleted_assets,
         "factsSource": facts.source,
     }
+
+
+def _refuse_too_large(body: dict[str, Any]) -> None:
+    """Refuse up front a scenario whose snapshots ((steps + 1) x objects) would exceed MAX_OBJECT_STEPS."""
+    raw_steps = body.get("steps")
+    steps = raw_steps if isinstance(raw_steps, list) else []
+    objects = sum(
+        len(body[key]) for key in ("persistentVolumes", "claims", "pods") if isinstance(body.get(key), list)
+    )
+    objects += sum(1 for step in steps if isinstance(step, dict) and step.get("action") == "create")
+    refuse_if_larger(
+        (len(steps) + 1) * objects,
+        MAX_OBJECT_STEPS,
+        f"(steps + 1) x objects ({len(steps) + 1:,} x {objects:,} volumes, claims and pods)",
+        "steps",
+    )
