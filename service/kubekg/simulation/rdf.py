@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
 from kubekg import ns
+from kubekg.errors import RunLimitReached
 
 KG, KR = ns.KG, ns.KR
 XSD = ns.PREFIXES["xsd"]
@@ -171,6 +173,66 @@ def add_run(store: ox.Store, quads: list[ox.Quad]) -> list[str]:
             store.remove_graph(node)
     store.extend(quads)
     return graphs
+
+
+@dataclass
+class RunChange:
+    """What recording one run changes in a store: its graph, the quads removed and added, whether it is new."""
+
+    graph: ox.NamedNode
+    deleted: list[ox.Quad] = field(default_factory=list)
+    inserted: list[ox.Quad] = field(default_factory=list)
+    new: bool = False
+
+
+def run_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    """The non-empty run graphs (``ns.RUN_GRAPH_PREFIX``) of a store."""
+    out = []
+    for g in store.named_graphs():
+        if (
+            isinstance(g, ox.NamedNode)
+            and g.value.startswith(ns.RUN_GRAPH_PREFIX)
+            and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None
+        ):
+            out.append(g)
+    return out
+
+
+def plan_run(store: ox.Store, quads: list[ox.Quad], max_runs: int) -> RunChange:
+    """The change that makes the store hold exactly these run quads; RunLimitReached when a new run is one too many.
+
+    A run already recorded (the same id, so the same result) costs nothing and is always allowed.
+    """
+    graphs = {q.graph_name for q in quads}
+    if len(graphs) != 1 or not isinstance(next(iter(graphs)), ox.NamedNode):
+        raise ValueError("a run's quads must all be in one named run graph")
+    graph = next(iter(graphs))
+    old = set(store.quads_for_pattern(None, None, None, graph))
+    new = set(quads)
+    if not old:
+        kept = len(run_graphs(store))
+        if kept >= max_runs:
+            raise RunLimitReached(
+                f"the store already keeps {kept} recorded simulation runs, the limit set by MAX_RECORDED_RUNS "
+                f"({max_runs}); the run was computed but not recorded (send it without recordRun, or ask the "
+                "operator to raise KUBEKG_MAX_RECORDED_RUNS)",
+                details={"limit": max_runs, "runs": kept},
+            )
+    return RunChange(graph, sorted(old - new, key=str), sorted(new - old, key=str), new=not old)
+
+
+def apply_run(store: ox.Store, change: RunChange) -> None:
+    """Apply a planned run change to the store."""
+    for quad in change.deleted:
+        store.remove(quad)
+    store.extend(change.inserted)
+
+
+def run_quads(kind: str, result: Mapping[str, Any], target_kind: str = "Deployment") -> list[ox.Quad]:
+    """The quads of a PV scenario (``kind`` "pv") or an HPA timeline (``kind`` "hpa") result."""
+    if kind == "pv":
+        return pv_scenario_quads(run_id("pv", result), result)
+    return hpa_timeline_quads(run_id("hpa", result), result, target_kind)
 
 
 def record_pv_scenario(store: ox.Store, result: Mapping[str, Any]) -> str:

@@ -281,6 +281,18 @@ SCHEMAS: dict[str, Any] = {
         "description": "A scenario: Kubernetes objects and timed actions",
     },
     "SimulationResponse": {"type": "object", "description": "The scenario's timeline and final state"},
+    "RecordableSimulationRequest": _obj(
+        {
+            "recordRun": {
+                "type": "boolean",
+                "description": "Also store the run as a named graph https://kubekg.dev/graph/run/<id> (a write: "
+                "needs UPDATES=on and 'Authorization: Bearer <UPDATE_TOKEN>'; at most MAX_RECORDED_RUNS run "
+                "graphs are kept). The response then carries runGraph.",
+            }
+        },
+        required=[],
+        closed=False,
+    ),
     "PvSyncResponse": _obj(
         {
             "persistentVolume": {"type": ["object", "null"]},
@@ -534,8 +546,20 @@ SIMULATION_ERRORS = {
     "413": _error("Body too large"),
     "415": _error("Not JSON or YAML"),
     "422": _error(
-        "Well-formed objects the API server or the graph would refuse (e.g. an HPA targeting a DaemonSet)"
+        "Well-formed objects the API server or the graph would refuse (e.g. an HPA targeting a DaemonSet), "
+        "or a scenario over a size limit, refused before it runs (scenario_too_large, details name the limit)"
     ),
+    "503": _error(
+        "The simulation ran past SIMULATION_TIMEOUT seconds and was stopped (simulation_timeout; Retry-After)"
+    ),
+}
+# recordRun is a write, gated like SPARQL Update (same token check, same statuses)
+RECORD_ERRORS = {
+    "401": _error("recordRun without an 'Authorization: Bearer <token>' header"),
+    "403": _error(
+        "recordRun while updates are disabled (updates_disabled) or with a wrong token (invalid_token)"
+    ),
+    "409": _error("recordRun when MAX_RECORDED_RUNS run graphs are already kept (run_limit_reached)"),
 }
 # path -> (operationId, summary, request schema, response schema); bodies are JSON or YAML
 SIMULATIONS: dict[str, tuple[str, str, str, str]] = {
@@ -548,7 +572,7 @@ SIMULATIONS: dict[str, tuple[str, str, str, str]] = {
     "/api/simulate/hpa/timeline": (
         "simulateHpaTimeline",
         "An HPA over time: a load profile, pod start-up delay -> replicas, utilization and reason at every sync",
-        "SimulationRequest",
+        "RecordableSimulationRequest",
         "SimulationResponse",
     ),
     "/api/simulate/pv/bind": (
@@ -566,7 +590,7 @@ SIMULATIONS: dict[str, tuple[str, str, str, str]] = {
     "/api/simulate/pv/scenario": (
         "simulatePvScenario",
         "Timed actions on PVs, claims, classes and pods -> phases and events after each step",
-        "SimulationRequest",
+        "RecordableSimulationRequest",
         "SimulationResponse",
     ),
     "/api/simulate/daemonset": (
@@ -612,7 +636,11 @@ for _path, (_op_id, _summary, _req, _resp) in SIMULATIONS.items():
                     "required": True,
                     "content": {JSON: {"schema": _ref(_req)}, "application/yaml": {"schema": _ref(_req)}},
                 },
-                "responses": {"200": _ok(_resp), **SIMULATION_ERRORS},
+                "responses": {
+                    "200": _ok(_resp),
+                    **SIMULATION_ERRORS,
+                    **(RECORD_ERRORS if _req == "RecordableSimulationRequest" else {}),
+                },
             }
         },
     )

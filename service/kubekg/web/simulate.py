@@ -1,9 +1,15 @@
 """The simulation blueprint: JSON/YAML endpoints under /api/simulate/ and two pages (/simulate/hpa, /simulate/pv).
 
 Bodies are JSON (application/json) or YAML (application/yaml, text/yaml); anything else is a 415 and a body that
-is not an object a 400. Simulation errors carry their own status (422 for manifests the API server would refuse)
-and become ``{"error": {"code", "message"}}``. The graph comes from ``current_app.extensions["kubekg"]`` (set by
-``create_app``) or ``kubekg.graph.load_graph()``; the domain code lives in :mod:`kubekg.simulation.api`.
+is not an object a 400. Simulation errors carry their own status (422 for manifests the API server would refuse,
+``scenario_too_large`` for scenarios over a size limit) and become ``{"error": {"code", "message"}}``. Every run
+gets a wall-clock :class:`~kubekg.simulation.budget.Budget` of SIMULATION_TIMEOUT seconds (503
+``simulation_timeout`` beyond, like a SPARQL query timeout). ``"recordRun": true`` (PV scenario, HPA timeline) is a
+write: it needs SPARQL Update switched on and its bearer token (``kubekg.web.sparql.write_log``: 403 when off, 401
+without a token, 403 with a wrong one), is refused with 409 ``run_limit_reached`` once MAX_RECORDED_RUNS run graphs
+are kept, and goes through the durable update log like an update. The graph comes from
+``current_app.extensions["kubekg"]`` (set by ``create_app``) or ``kubekg.graph.load_graph()``; the domain code
+lives in :mod:`kubekg.simulation.api`.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from kubekg.errors import SimulationTimeout
 from kubekg.simulation import api, cronjob, daemonset, deployment, examples, job, nodeport, rdf, yamlio
+from kubekg.simulation.budget import Budget
 from kubekg.simulation.errors import InvalidBody, SimulationError, UnsupportedMediaType
 from kubekg.simulation.facts import DEFAULT_FACTS, Facts, facts_for
 from kubekg.simulation.pv import scenario as pv_scenario
@@ -33,6 +41,9 @@ bp = Blueprint(
 JSON_TYPES = ("application/json",)
 YAML_TYPES = ("application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml")
 MAX_BODY = 4 * 1024 * 1024
+DEFAULT_SIMULATION_TIMEOUT = 10.0  # seconds; config.py's SIMULATION_TIMEOUT default, for an app without it
+DEFAULT_MAX_RECORDED_RUNS = 100
+RECORD_ACTION = "recording a simulation run (recordRun)"
 
 
 def _facts() -> Facts:
@@ -90,31 +101,55 @@ def _simulation_error(exc: SimulationError) -> Response:
     return response
 
 
-def _record(runner: Callable[[Any, Facts], dict], body: Any, result: dict) -> None:
-    """With ``"recordRun": true`` a PV scenario or HPA timeline is added to the store as a run graph."""
-    if not (isinstance(body, dict) and body.get("recordRun") is True):
-        return
-    store = getattr(current_app.extensions.get("kubekg"), "store", None)
-    if store is None:
-        result["runGraph"] = None
-        return
-    if runner is pv_scenario.run:
-        result["runGraph"] = rdf.record_pv_scenario(store, result)
-    elif runner is api.run_hpa_timeline:
-        kind = str(
-            ((body.get("hpa") or {}).get("spec") or {}).get("scaleTargetRef", {}).get("kind", "Deployment")
+def budget() -> Budget:
+    """The wall-clock budget of one simulation run in this app (SIMULATION_TIMEOUT seconds)."""
+    return Budget(float(current_app.config.get("SIMULATION_TIMEOUT", DEFAULT_SIMULATION_TIMEOUT)))
+
+
+def _wants_record(runner: Callable[..., dict], body: Any) -> bool:
+    return runner in RECORDERS and isinstance(body, dict) and body.get("recordRun") is True
+
+
+def _record(runner: Callable[..., dict], body: dict, result: dict, update_log: Any) -> None:
+    """Add the run's graph to the store through the durable update log (409 past MAX_RECORDED_RUNS)."""
+    from kubekg.sparql.execute import Deadline
+    from kubekg.sparql.update import Effect
+
+    kind = RECORDERS[runner]
+    target = "Deployment"
+    if kind == "hpa":
+        ref = ((body.get("hpa") or {}).get("spec") or {}).get("scaleTargetRef") or {}
+        target = str(ref.get("kind") or "Deployment")
+    quads = rdf.run_quads(kind, result, target)
+    limit = int(current_app.config.get("MAX_RECORDED_RUNS", DEFAULT_MAX_RECORDED_RUNS))
+    graphs: list[str] = []
+
+    def write() -> Effect:
+        change = rdf.plan_run(update_log.store, quads, limit)  # after catching up with the other workers
+        rdf.apply_run(update_log.store, change)
+        graphs.append(change.graph.value)
+        return Effect(
+            deleted=change.deleted, inserted=change.inserted, created=[change.graph] if change.new else []
         )
-        result["runGraph"] = rdf.record_hpa_timeline(store, result, kind)
+
+    update_log.write(write, Deadline(float(current_app.config.get("QUERY_TIMEOUT", 10.0))))
+    result["runGraph"] = graphs[0]
 
 
-def _endpoint(runner: Callable[[Any, Facts], dict]) -> Callable[[], Response]:
+def _endpoint(runner: Callable[..., dict]) -> Callable[[], Response]:
     def view() -> Response:
         body = decode_body()
+        update_log = None
+        if _wants_record(runner, body):  # a write: refused before any work without updates and the token
+            from kubekg.web.sparql import write_log
+
+            update_log = write_log(RECORD_ACTION)
         try:
-            result = runner(body, _facts())
+            result = runner(body, _facts(), budget=budget())
         except RecursionError as exc:
             raise InvalidBody("the request body is nested too deeply") from exc
-        _record(runner, body, result)
+        if update_log is not None:
+            _record(runner, body, result, update_log)
         return jsonify(result)
 
     view.__name__ = runner.__name__
@@ -122,7 +157,7 @@ def _endpoint(runner: Callable[[Any, Facts], dict]) -> Callable[[], Response]:
     return view
 
 
-ROUTES: dict[str, Callable[[Any, Facts], dict]] = {
+ROUTES: dict[str, Callable[..., dict]] = {
     "/api/simulate/hpa/reconcile": api.run_hpa_reconcile,
     "/api/simulate/hpa/timeline": api.run_hpa_timeline,
     "/api/simulate/pv/bind": api.run_pv_bind,
@@ -134,6 +169,7 @@ ROUTES: dict[str, Callable[[Any, Facts], dict]] = {
     "/api/simulate/deployment": deployment.run,
     "/api/simulate/nodeport": nodeport.run,
 }
+RECORDERS: dict[Callable[..., dict], str] = {pv_scenario.run: "pv", api.run_hpa_timeline: "hpa"}
 for _path, _runner in ROUTES.items():
     _name = _path.removeprefix("/api/simulate/").replace("/", "_").replace("-", "_")
     bp.add_url_rule(_path, _name, _endpoint(_runner), methods=["POST"])
@@ -172,14 +208,16 @@ def _page(kind: str) -> Response:
     runner = api.run_hpa_timeline if kind == "hpa" else pv_scenario.run
     lang = get_lang()
     result, error, chart = None, None, None
+    status = 422
     try:
-        result = runner(load_yaml(text), _facts())
+        result = runner(load_yaml(text), _facts(), budget=budget())
         if kind == "hpa":
             chart = sim_charts.hpa_chart(result["rows"], lang)
         else:
             chart = sim_charts.pv_timeline(result, lang)
-    except SimulationError as exc:
+    except (SimulationError, SimulationTimeout) as exc:
         error = {"code": exc.code, "message": exc.message}
+        status = exc.status if isinstance(exc, SimulationTimeout) else 422
     html = render_template(
         f"simulate_{kind}.html",
         body=text,
@@ -193,7 +231,7 @@ def _page(kind: str) -> Response:
         duration=lambda seconds: sim_charts.duration_label(float(seconds), lang),
         worked=examples.worked_examples() if kind == "hpa" else None,
     )
-    return Response(html, status=422 if error and posted else 200, mimetype="text/html")
+    return Response(html, status=status if error and posted else 200, mimetype="text/html")
 
 
 @bp.route("/simulate/hpa", methods=["GET", "POST"])

@@ -373,16 +373,29 @@ def service_description(state: SparqlState) -> Response:
 
 
 # ------------------------------------------------------------------------------------------------ update endpoint
-def _authorize() -> None:
+def authorize(action: str = "SPARQL Update") -> None:
+    """The write token check of every write (SPARQL Update, recorded simulation runs): 401 missing, 403 wrong."""
     token = current_app.config["UPDATE_TOKEN"]
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if not header:
-        raise Unauthorized("SPARQL Update needs an Authorization: Bearer <token> header")
+        raise Unauthorized(f"{action} needs an Authorization: Bearer <token> header")
     if scheme.lower() != "bearer" or not given.strip():
-        raise Unauthorized("SPARQL Update needs an Authorization: Bearer <token> header")
+        raise Unauthorized(f"{action} needs an Authorization: Bearer <token> header")
     if not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise Forbidden("the bearer token is not valid for SPARQL Update", code="invalid_token")
+        raise Forbidden(f"the bearer token is not valid for {action}", code="invalid_token")
+
+
+def write_log(action: str) -> update.UpdateLog:
+    """For a write outside /sparql/update: 403 when updates are off, then ``authorize``; the durable update log."""
+    state = _state()
+    if state.updater is None or state.log is None:
+        raise update.UpdatesDisabled(
+            f"{action} writes to the store, and writes are disabled on this server; an operator can enable "
+            "them with UPDATES=on and an UPDATE_TOKEN"
+        )
+    authorize(action)
+    return state.log
 
 
 @bp.route(UPDATE_PATH, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
@@ -395,7 +408,7 @@ def update_endpoint() -> Response:
         response = _error_response(MethodNotAllowed(f"the update operation uses POST, not {request.method}"))
         response.headers["Allow"] = "POST"
         return response
-    _authorize()
+    authorize()
     body = _body()
     req = protocol.parse_update_request(
         request.method, request.headers.get("Content-Type"), request.query_string, body
