@@ -484,7 +484,16 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 restrict.append(e2)
                 explained |= otoks
         # "node" names the class as much as an entity
-        bonus_ambiguous = -1.0 if any(c.kind == "class" for c in m.candidates) else 0.0
+        # ("CNI plugin" is the entity's own label and only an alternative name of its one-member class: no ambiguity)
+        own_label = any(c.iri == entity and c.source == "label" for c in m.candidates)
+        bonus_ambiguous = (
+            -1.0
+            if any(
+                c.kind == "class" and not (own_label and eng.index.instances_of(c.iri) == [entity])
+                for c in m.candidates
+            )
+            else 0.0
+        )
         bonus = 0.0
         if literal and _wh_noun_unexplained(ctx, explained):
             bonus -= 1.5  # "what storage ...": the question asks for a thing, not a value
@@ -1135,6 +1144,19 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 continue
             if not any(lemma in bag for i, lemma in ctx.lemmas if m.first <= i <= m.last):
                 return []
+    # "the CNI plugin's responsibilities": the words that fit the winner only name another thing, which has the
+    # winner among several values of the asked-for class; the question asks for all of them (a relation), not one
+    if ctx.target:
+        for m, e in entity_mentions(eng, ctx):
+            toks = ctx.mention_tokens(m)
+            if any(e == w[1] for w in winners) or not all(w[2] - t_tokens <= toks for w in winners):
+                continue
+            for p, d in eng.index.entity_props.get(e, set()):
+                vals = [
+                    v for v in _values(eng, e, p, d) if isinstance(v, str) and eng.index.has_type(v, {cls})
+                ]
+                if len(vals) > 1 and all(w[1] in vals for w in winners):
+                    return []
     # a thing the question names may not be tied to the winner only by a denial ("kube-proxy is NOT involved in")
     for _m, e in entity_mentions(eng, ctx):
         if all(e != w[1] and _only_negatively_linked(eng, w[1], e) for w in winners):
