@@ -1047,11 +1047,28 @@ def run_definition(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outco
     lit = by_lang.get(ctx.lang) or by_lang.get("en") or next(iter(by_lang.values()), None)
     if lit is None:
         return None
+    queries: list[tuple[str, dict[str, Any]]] = [(kind.query, bindings)]
+    evidence: list[tuple[Any, Any, Any]] = [
+        (bindings["entity"], ox.NamedNode(ns.PREFIXES["skos"] + "definition"), lit)
+    ]
+    also = []
+    for prop in kind.params.get("also", []):
+        b = {"entity": bindings["entity"], "property": ox.NamedNode(expand(prop))}
+        rows = [
+            row for row in eng.select_file(kind.queries["also"], b) if isinstance(row["value"], ox.NamedNode)
+        ]
+        if not rows:
+            continue
+        queries.append((kind.queries["also"], b))
+        rows.sort(key=lambda row: eng.label_key(row["value"], ctx.lang))
+        evidence += [(row["entity"], row["property"], row["value"]) for row in rows]
+        also.append(", ".join(eng.index.label(row["value"].value, ctx.lang) for row in rows))
+    template = (kind.params.get("also_text") or {}).get(ctx.lang, " {values}.")
     return Outcome(
         [bindings["entity"]],
-        {"definition": lit.value},
-        [(kind.query, bindings)],
-        [(bindings["entity"], ox.NamedNode(ns.PREFIXES["skos"] + "definition"), lit)],
+        {"definition": lit.value, "also": template.format(values="; ".join(also)) if also else ""},
+        queries,
+        evidence,
     )
 
 
