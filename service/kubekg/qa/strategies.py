@@ -677,13 +677,65 @@ def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
     variant = "forward" if direction == "out" else "inverse"
     if r.params.get("denied"):
         variant = "denied"
+    queries: list[tuple[str, dict[str, Any]]] = [(query, bindings)]
+    more = ""
+    if variant == "forward" and not any(isinstance(v, ox.Literal) for v in values):
+        more = _elaborate_via(eng, kind, ctx, entity, prop, values, queries, evidence)
     return Outcome(
         values,
-        {"entity": eng.index.label(entity, ctx.lang), "property": eng.index.label(prop, ctx.lang)},
-        [(query, bindings)],
+        {
+            "entity": eng.index.label(entity, ctx.lang),
+            "property": eng.index.label(prop, ctx.lang),
+            "more": more,
+        },
+        queries,
         evidence,
         variant,
     )
+
+
+def _elaborate_via(
+    eng: Answerer,
+    kind: Kind,
+    ctx: Context,
+    entity: str,
+    prop: str,
+    values: list[Any],
+    queries: list[tuple[str, dict[str, Any]]],
+    evidence: list[tuple[Any, Any, Any]],
+) -> str:
+    """What the things linked to the entity by an ``elaborate_via`` property have for the same property beyond
+    the entity's own values (CNI's plugin: IPAM, routing), as a sentence; their facts join the evidence."""
+    parts = []
+    template = (kind.params.get("via_text") or {}).get(ctx.lang, " {via}: {values}.")
+    for link in kind.params.get("elaborate_via", []):
+        if "via" not in kind.queries:
+            break
+        b = {
+            "entity": ox.NamedNode(entity),
+            "link": ox.NamedNode(expand(link)),
+            "property": ox.NamedNode(prop),
+        }
+        rows = eng.select_file(kind.queries["via"], b)
+        extra: dict[ox.NamedNode, list[ox.NamedNode]] = {}
+        for row in rows:
+            if isinstance(row["value"], ox.NamedNode) and row["value"] not in values:
+                extra.setdefault(row["via"], []).append(row["value"])
+        if not extra:
+            continue
+        queries.append((kind.queries["via"], b))
+        for via, vals in sorted(extra.items(), key=lambda kv: kv[0].value):
+            vals.sort(key=lambda v: eng.label_key(v, ctx.lang))
+            evidence.append((via, b["link"], b["entity"]))
+            evidence += [(via, b["property"], v) for v in vals]
+            parts.append(
+                template.format(
+                    via=eng.index.label(via.value, ctx.lang),
+                    link=eng.index.label(b["link"].value, ctx.lang),
+                    values=", ".join(eng.index.label(v.value, ctx.lang) for v in vals),
+                )
+            )
+    return "".join(parts)
 
 
 def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
