@@ -418,7 +418,10 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 narrower = {p for p in props if eng.index.super_props.get(p, set()) & props}
                 top = [o for o in top if o[1] in narrower] or top
         # equal fits: things before texts, then by IRI, so the reading does not depend on set order
-        top.sort(key=lambda o: (bool(eng.index.properties[o[1]].datatype), o[1], o[2]))
+        # then the wording nearer the end: a noun phrase ends in its head ("the default NodePort RANGE")
+        top.sort(
+            key=lambda o: (bool(eng.index.properties[o[1]].datatype), -max(o[3], default=-1), o[1], o[2])
+        )
         score, prop, _, tokens = top[0]
         directions = {d for _, p, d, _ in top if p == prop}
         said = eng.direction_of(prop, ctx, anchor)
