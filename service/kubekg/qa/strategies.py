@@ -1740,6 +1740,47 @@ def _value_text(eng: Answerer, v: Any, lang: str) -> str:
     return str(value)
 
 
+UNKNOWN_EXTRA_COST = 1.0
+
+
+def unknown_tokens(eng: Answerer, ctx: Context) -> set[int]:
+    """Content tokens whose word the graph never uses (no name, description, cue or property wording has it):
+    'GPU 스케줄링' asks about something narrower than the scheduling the graph knows."""
+    found = ctx.__dict__.get("_unknown")
+    if found is None:
+        named = set(ctx.token_mention)
+        known = eng.lexicon.vocabulary
+        postings = eng.descriptions.postings
+        found = {
+            i
+            for i, lemma in ctx.lemmas
+            if i in ctx.content
+            and i not in named
+            and lemma not in known
+            and lemma not in postings
+            and not any(ch.isdigit() for ch in lemma)
+        }
+        ctx.__dict__["_unknown"] = found
+    return found
+
+
+def _penalize_unknown(reader: Strategy) -> Strategy:
+    """A reading that leaves a word unknown to the graph unexplained pays for it twice (never guess beyond it)."""
+
+    def read(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+        readings = reader(eng, kind, ctx)
+        if readings:
+            unknown = unknown_tokens(eng, ctx)
+            if unknown:
+                for r in readings:
+                    r.score -= UNKNOWN_EXTRA_COST * len(unknown - r.explained)
+        return readings
+
+    read.__name__ = reader.__name__
+    read.__doc__ = reader.__doc__
+    return read
+
+
 READERS: dict[str, Strategy] = {
     "capability_set": read_capability_set,
     "capability_yesno": read_capability_yesno,
@@ -1755,6 +1796,7 @@ READERS: dict[str, Strategy] = {
     "hpa": read_hpa,
     "comparison": read_comparison,
 }
+READERS = {name: _penalize_unknown(reader) for name, reader in READERS.items()}
 RUNNERS = {
     "capability_set": run_capability_set,
     "capability_yesno": run_capability_yesno,
