@@ -5,8 +5,9 @@ resident memory, loaded in each worker it is paid again for each. ``start()`` fo
 (before the master loads anything big) that builds Kiwi while the master loads the graph, and serves analyses on
 a Unix socket; ``KUBEKG_KIWI_SOCKET`` tells ``kubekg.qa.analysis.kiwi()`` in every process forked afterwards to
 use :class:`RemoteKiwi` instead of building its own. The protocol is a 4-byte length and a ``marshal``-encoded
-tuple each way: ``("tokenize", text)`` -> ``[(form, tag, start, len), ...]`` and ``("add_user_word", word, tag,
-score)`` -> bool. The analyser exits when the server does (its lifeline pipe closes). If it is gone, clients fall back to an in-process Kiwi
+tuple each way: ``("tokenize", text)`` -> ``[(form, tag, start, len), ...]``, ``("add_user_word", word, tag,
+score)`` -> bool, ``("add_user_words", [(word, tag, score), ...])`` -> how many were new and ``("prime", words,
+text)`` (add the words, analyse the text) -> None. The analyser exits when the server does (its lifeline pipe closes). If it is gone, clients fall back to an in-process Kiwi
 (with the user words added so far), so questions are still answered, only with more memory.
 """
 
@@ -94,6 +95,15 @@ def _serve(listener: socket.socket, lifeline: int, make_kiwi: Callable[[], Any])
                     elif request[0] == "add_user_word":
                         with lock:
                             reply = ("ok", bool(kiwi.add_user_word(request[1], request[2], request[3])))
+                    elif request[0] == "add_user_words":
+                        with lock:
+                            reply = ("ok", sum(bool(kiwi.add_user_word(*word)) for word in request[1]))
+                    elif request[0] == "prime":  # user words, then one analysis: Kiwi builds its model now
+                        with lock:
+                            for word in request[1]:
+                                kiwi.add_user_word(*word)
+                            kiwi.tokenize(request[2])
+                        reply = ("ok", None)
                     else:
                         reply = ("error", f"unknown request {request[0]!r}")
                 except Exception as exc:  # reported to the client, which raises it
@@ -179,6 +189,9 @@ class RemoteKiwi:
         self.path = path
         self._local = threading.local()
         self._words: list[tuple[str, str, float]] = []
+        self._pending: list[
+            tuple[str, str, float]
+        ] = []  # user words not yet sent (sent before the next analysis)
         self._fallback: Any = None
         self._lock = threading.Lock()
         if hasattr(os, "register_at_fork"):
@@ -213,6 +226,8 @@ class RemoteKiwi:
         kiwi = self._fallback
         if request[0] == "tokenize":
             return [(t.form, t.tag, t.start, t.len) for t in kiwi.tokenize(request[1])]
+        if request[0] == "add_user_words":
+            return sum(bool(kiwi.add_user_word(*word)) for word in request[1])
         return bool(kiwi.add_user_word(*request[1:]))
 
     def _use_fallback(self, exc: BaseException) -> None:
@@ -227,11 +242,46 @@ class RemoteKiwi:
                 self._fallback = kiwi
 
     def tokenize(self, text: str) -> list[Tok]:
+        if self._pending:
+            self._send_words()
         return [Tok(*t) for t in self._call("tokenize", text)]
 
+    def _send_words(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            self._call("add_user_words", batch)
+
+    def prime(self, text: str) -> None:
+        """Send the queued user words and one analysis of text without waiting for the answer.
+
+        The analyser handles it as soon as Kiwi is loaded, so it builds its model (over a second, after the
+        user words) before the first question needs it. Used by the master before it forks its workers.
+        """
+        with self._lock:
+            batch, self._pending = self._pending, []
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.settimeout(5.0)
+                conn.connect(self.path)
+                _send(conn, ("prime", batch, text))
+        except OSError as exc:
+            with self._lock:
+                self._pending[:0] = batch  # sent with the next analysis instead
+            log.info("could not prime the Kiwi analyser: %s", exc)
+
     def add_user_word(self, word: str, tag: str = "NNP", score: float = 0.0) -> bool:
-        self._words.append((word, tag, score))
-        return bool(self._call("add_user_word", word, tag, float(score)))
+        """Queue a user word; the queue goes to the analyser in one request before the next analysis.
+
+        So a process can add the graph's names without waiting for the analyser to finish loading Kiwi (the
+        gunicorn master builds the answerer that way); a process forked meanwhile sends the queue itself (the
+        analyser ignores a word it already has). Returns True: whether the word was new is not known yet.
+        """
+        entry = (word, tag, float(score))
+        with self._lock:
+            self._words.append(entry)
+            self._pending.append(entry)
+        return True
 
 
 def client() -> RemoteKiwi | None:

@@ -9,10 +9,13 @@ added to its user dictionary so that names such as 파드 or 워커 노드 come 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from kubekg.qa.text import detect_lang, has_hangul, stem
 
@@ -97,6 +100,21 @@ def kiwi():
     return _kiwi
 
 
+def prime(text: str) -> None:
+    """Make Kiwi build its model (with the user words added so far) now rather than on the first question.
+
+    The shared analyser is only sent the request (it may still be loading Kiwi); an in-process Kiwi analyses
+    ``text`` at once.
+    """
+    from kubekg.qa import analyser
+
+    k = kiwi()
+    if isinstance(k, analyser.RemoteKiwi):
+        k.prime(text)
+    else:
+        analyse(text)
+
+
 def add_user_words(words: Iterable[str]) -> int:
     """Add Korean names (graph labels) to Kiwi's user dictionary as proper nouns; returns how many were new."""
     k = kiwi()
@@ -144,15 +162,62 @@ def _en_tokens(text: str, offset: int = 0) -> list[Token]:
     return out
 
 
-def _ko_tokens(text: str) -> list[Token]:
-    out: list[Token] = []
+_build = threading.local()
+
+
+@contextlib.contextmanager
+def build_memo(memo: dict[str, list[tuple[str, str, int, int]]]) -> Iterator[dict]:
+    """Within the block (this thread only), Kiwi's raw tokens of a text come from ``memo`` or are recorded in it.
+
+    The answerer's build analyses thousands of graph texts; with a memo saved by an earlier start (keyed on
+    everything Kiwi's output depends on) it needs no Kiwi at all, so it can run before the workers fork.
+    Questions are never analysed inside the block.
+    """
+    previous = getattr(_build, "memo", None)
+    _build.memo = memo
+    try:
+        yield memo
+    finally:
+        _build.memo = previous
+
+
+def memo_key() -> str:
+    """What Kiwi's tokens depend on: kiwipiepy's version, how Kiwi is built here, and the user dictionary."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("kiwipiepy")
+    except metadata.PackageNotFoundError:
+        version = "absent"
+    h = hashlib.sha256(f"kiwipiepy {version}\0".encode())
+    for module in (__file__, str(Path(__file__).with_name("analyser.py"))):
+        h.update(Path(module).read_bytes())
+    with _kiwi_lock:
+        words = sorted(_user_words)
+    h.update("\0".join(words).encode())
+    return h.hexdigest()
+
+
+def _raw_tokens(text: str) -> Iterable[tuple[str, str, int, int]]:
+    memo = getattr(_build, "memo", None)
+    if memo is not None:
+        found = memo.get(text)
+        if found is not None:
+            return found
     k = kiwi()
     with _kiwi_lock:  # one analysis at a time: the analyser is shared by every request thread
         analysed = k.tokenize(text)
-    for t in analysed:
-        tag = t.tag
-        form = t.form
-        s, e = t.start, t.start + t.len
+    if memo is None:
+        return ((t.form, t.tag, t.start, t.len) for t in analysed)
+    raw = [(t.form, t.tag, t.start, t.len) for t in analysed]
+    memo[text] = raw
+    return raw
+
+
+def _ko_tokens(text: str) -> list[Token]:
+    out: list[Token] = []
+    for form, tag, s, length in _raw_tokens(text):
+        e = s + length
         if tag == "SL":
             for tok in _en_tokens(text[s:e], s):
                 out.append(tok)

@@ -9,10 +9,13 @@ question well enough, or its query finds nothing, the answer is ``understood: fa
 
 from __future__ import annotations
 
+import logging
+import marshal
 import re
 import threading
 import weakref
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -21,7 +24,7 @@ from kubekg import ns
 from kubekg.errors import MissingParameter, QuestionTooLong
 from kubekg.graph.terms import compact
 from kubekg.qa import strategies
-from kubekg.qa.analysis import EN_STOP, KO_STOP, add_user_words, analyse
+from kubekg.qa.analysis import EN_STOP, KO_STOP, add_user_words, analyse, build_memo, memo_key, prime
 from kubekg.qa.context import FUNCTION, Context, build_context, phrase_seq
 from kubekg.qa.describe import DescriptionIndex
 from kubekg.qa.index import GraphIndex, build_index
@@ -29,6 +32,7 @@ from kubekg.qa.kinds import Kind, expand, load_kinds
 from kubekg.qa.lexicon import Lexicon
 from kubekg.qa.text import detect_lang, stem
 
+log = logging.getLogger(__name__)
 DEFAULT_MAX_CHARS = 500
 _NEVER_ALONE = {
     "what", "which", "who", "whom", "whose", "how", "be", "do", "have", "is", "are", "does", "the", "a",
@@ -50,7 +54,19 @@ class Answerer:
         words = [t for names in self.index.names.values() for t, _lang, _ in names]
         add_user_words(w for t in words for w in t.split())
         add_user_words(words)
-        analyse("쿠버네티스 파드")  # Kiwi builds its model (with the names) now, not on the first question
+        # the graph's texts and the kinds' phrases as Kiwi analysed them at an earlier start (same inputs)
+        path = _memo_path(kg)
+        memo = _load_memo(path)
+        known = len(memo)
+        with build_memo(memo):
+            self._build(shared)
+        if path is not None and len(memo) != known:
+            _save_memo(path, memo)
+        log.info("question answerer built: %d analyses from the memo, %d new", known, len(memo) - known)
+        prime("쿠버네티스 파드")  # Kiwi builds its model (with the names) now, not on the first question
+
+    def _build(self, shared: dict[str, Any]) -> None:
+        """Everything derived from the graph and the kinds (analysing their words, never a question's)."""
         self.wh_words = {str(w).lower() for w in shared.get("wh_words", [])}
         self.yesno_starts = {str(w).lower() for w in shared.get("yesno_starts", [])}
         self.negation_words = {str(w).lower() for w in shared.get("negation_words", [])}
@@ -520,6 +536,40 @@ def _sparql_term(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+MEMO_FILES_KEPT = 4
+
+
+def _memo_path(kg: Any) -> Path | None:
+    """Where the build's Kiwi analyses are kept: the graph's cache directory (none when the graph has no cache)."""
+    root = getattr(getattr(kg, "cache", None), "root", None)
+    if root is None:
+        return None
+    return Path(root) / "qa" / f"analyses-{memo_key()}.marshal"
+
+
+def _load_memo(path: Path | None) -> dict[str, list[tuple[str, str, int, int]]]:
+    if path is None:
+        return {}
+    try:
+        memo = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
+
+
+def _save_memo(path: Path, memo: dict[str, list[tuple[str, str, int, int]]]) -> None:
+    """Write the memo atomically and keep only the newest few (best effort: a read-only cache is not an error)."""
+    from kubekg.graph.cache import atomic_write
+
+    try:
+        atomic_write(path, marshal.dumps(memo))
+        old = sorted(path.parent.glob("analyses-*.marshal"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[MEMO_FILES_KEPT:]:
+            stale.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("cannot keep the question analyser's memo at %s: %s", path, exc)
 
 
 _answerers: weakref.WeakKeyDictionary[Any, Answerer] = weakref.WeakKeyDictionary()

@@ -84,7 +84,8 @@ def _phrases(value: Any, where: str) -> list[str]:
 
 def load_kinds(path: Path = KINDS_FILE) -> tuple[list[Kind], dict[str, Any]]:
     """The kinds and the shared settings (``property_cues``, ``wh_words`` ...) of kinds.yaml, validated."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # libyaml's parser when PyYAML has it (same constructors and resolvers as safe_load, 10x faster)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict) or not isinstance(data.get("kinds"), list):
         raise KindError(f"{path}: expected a mapping with a 'kinds' list")
     kinds: list[Kind] = []

@@ -10,6 +10,7 @@ words of the question vocabulary (trigger words, stop words, words of other name
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 from kubekg.qa.analysis import Analysis, Token
@@ -87,17 +88,35 @@ class Lexicon:
                         bucket.append(Candidate(iri, kind, source, 0))
         # words that are real words of questions: never treat them as misspelled names
         self.vocabulary: set[str] = set(vocabulary or ())
-        self.deletion_index: dict[str, set[str]] = {}
-        for key in self.keys:
-            d = _max_distance(key)
-            if d == 0:
-                continue
-            for variant in deletes(key, d):
-                self.deletion_index.setdefault(variant, set()).add(key)
+        self._deletion_index: dict[str, set[str]] | None = None  # built on first use (see deletion_index)
+        self._deletion_lock = threading.Lock()
         self._fuzzy_cache: dict[str, tuple[Candidate, ...]] = {}
         # every beginning of a key: lets linking stop extending a span that can no longer become a name
         self.prefixes: set[str] = {key[:n] for key in self.keys for n in range(len(key) + 1)}
         self.korean_names = sorted({t for ns_ in index.names.values() for t, lang, _ in ns_ if has_hangul(t)})
+
+    @property
+    def deletion_index(self) -> dict[str, set[str]]:
+        """Every deletion variant of the names that may be misspelled -> those names (SymSpell).
+
+        Built on first use, not with the lexicon: only a question with an unknown word needs it, and the server
+        builds the answerer before its workers fork, where start-up time counts (each worker builds this in its
+        warm-up thread after the fork instead).
+        """
+        index = self._deletion_index
+        if index is None:
+            with self._deletion_lock:
+                index = self._deletion_index
+                if index is None:
+                    index = {}
+                    for key in self.keys:
+                        d = _max_distance(key)
+                        if d == 0:
+                            continue
+                        for variant in deletes(key, d):
+                            index.setdefault(variant, set()).add(key)
+                    self._deletion_index = index
+        return index
 
     # ---------------------------------------------------------------- lookups
 
