@@ -53,9 +53,15 @@ def test_unanswerable_questions_are_declined_with_suggestions(answerer, paraphra
         assert result["suggestions"], "a declined question suggests questions kubekg can answer"
 
 
-# Unseen batches (round 2): written before tuning; each bar is its score after the fixes that generalized, so a
-# change that loses ground on questions nobody tuned for fails here. Before tuning: a 0.925, b 0.834, c 0.725.
-UNSEEN_BARS = {"unseen_r2_a.yaml": 0.92, "unseen_r2_b.yaml": 0.87, "unseen_r2_c.yaml": 0.77}
+# Unseen batches (rounds 2 and 3): written before tuning; each bar is its score after the fixes that generalized,
+# so a change that loses ground on questions nobody tuned for fails here. Before tuning: r2 a 0.925, b 0.834,
+# c 0.725; r3 0.473 (comparisons were declined). Round 3 also lifted r2 b from 0.871 to 0.921.
+UNSEEN_BARS = {
+    "unseen_r2_a.yaml": 0.92,
+    "unseen_r2_b.yaml": 0.92,
+    "unseen_r2_c.yaml": 0.77,
+    "unseen_r3.yaml": 0.90,
+}
 
 
 @pytest.mark.parametrize("name", sorted(UNSEEN_BARS))
