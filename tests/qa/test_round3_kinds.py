@@ -59,6 +59,10 @@ def test_comparison_needs_a_comparison_word(answerer):
     assert [x["iri"] for x in result["answers"]] == [KR + "emptyDir"]
 
 
+def test_comparison_needs_two_things_of_one_kind(answerer):
+    assert answerer.answer("Which pods run on a different node?")["kind"] != "comparison"
+
+
 @pytest.mark.parametrize(
     ("case", "question", "expected"),
     [

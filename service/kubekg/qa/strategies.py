@@ -1174,10 +1174,10 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     for lemma in words:
         touched |= eng.descriptions.postings.get(lemma, set())
     scored = []
-    for cand in candidates:
-        if cand not in touched:
-            continue
-        score, tokens = eng.descriptions.score(cand, words)
+    wanted = [cand for cand in candidates if cand in touched]
+    scores = eng.descriptions.score_all(words, set(wanted))
+    for cand in wanted:
+        score, tokens = scores.get(cand) or (0.0, set())
         if cand in mentioned:
             score += mention_weight
             tokens |= mentioned[cand]
