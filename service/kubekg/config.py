@@ -236,6 +236,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_TIMEOUT", _float(0.0, 3600.0), 10.0, "default SPARQL query timeout in seconds"),
     Setting("MAX_TIMEOUT", _float(0.0, 3600.0), 60.0, "largest per-request timeout a client may ask for"),
     Setting("MAX_ROWS", _int(1, 10_000_000), 10_000, "row cap of SELECT results"),
+    Setting(
+        "MAX_PATTERNS",
+        _int(1, 100_000),
+        64,
+        "most triple patterns, groups and join operators in one query (400 query_too_complex beyond)",
+    ),
     Setting("MAX_BODY_BYTES", _int(1024, 1 << 30), 1 << 20, "largest accepted request body (413 beyond)"),
     Setting("MAX_QUESTION_CHARS", _int(1, 100_000), 500, "longest accepted question"),
     Setting(
@@ -287,6 +293,7 @@ class Config:
     QUERY_TIMEOUT: float
     MAX_TIMEOUT: float
     MAX_ROWS: int
+    MAX_PATTERNS: int
     MAX_BODY_BYTES: int
     MAX_QUESTION_CHARS: int
     SERVICE_ALLOWLIST: tuple[str, ...]

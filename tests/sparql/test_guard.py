@@ -224,3 +224,61 @@ def test_parser_busy_past_the_timeout_is_a_query_timeout() -> None:
 
     with guard.rdflib_parser(), pytest.raises(QueryTimeout):
         guard.service_targets("SELECT * { ?s ?p ?o }", None, {}, wait=0.05)
+
+
+# ------------------------------------------------------------------------------------------------ the pattern cap
+def star(n: int) -> str:
+    return "SELECT * WHERE { " + " . ".join(f"?s kg:p{i} ?o{i}" for i in range(n)) + " }"
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "count"),
+    [
+        ("one pattern", "SELECT * WHERE { ?s ?p ?o }", 1),
+        ("dots and a final dot", "SELECT * WHERE { ?s ?p ?o . ?o ?q ?r . }", 3),
+        ("property and object lists", "SELECT * WHERE { ?s kg:a ?o ; kg:b ?x , ?y }", 3),
+        ("path steps and branches", "SELECT * WHERE { ?s kg:a/kg:b|kg:c ?o }", 3),
+        ("union branches", "SELECT * WHERE { { ?s ?p ?o } UNION { ?o ?p ?s } }", 3),
+        ("filter operators", "SELECT * WHERE { ?s ?p ?o FILTER(?o = 1 || ?o = 2 && ?o != 3) }", 3),
+        ("IN lists are not counted", "SELECT * WHERE { ?s ?p ?o FILTER(?o IN (1, 2, 3, 4, 5)) }", 1),
+        ("VALUES rows are not counted", "SELECT * WHERE { VALUES (?a ?b) { (1 2) (3 4) (5 6) } }", 2),
+        ("strings, IRIs and comments", 'SELECT * WHERE { <http://a.b/c.d> ?p "x.y;z,{|}" } # . . .', 1),
+        ("decimals", "SELECT * WHERE { ?s ?p 1.5 }", 1),
+        ("prefixed names ending a triple", "SELECT * WHERE { kr:etcd rdfs:label ?l. kr:x a kg:C. }", 3),
+    ],
+)
+def test_pattern_count(case: str, text: str, count: int) -> None:
+    assert guard.pattern_count(text) == count
+
+
+def test_the_pattern_cap_refuses_past_the_limit_only() -> None:
+    assert guard.pattern_count(star(guard.MAX_PATTERNS)) == guard.MAX_PATTERNS  # n - 1 dots and one group
+    guard.check_patterns(star(guard.MAX_PATTERNS))
+    with pytest.raises(guard.TooComplex) as info:
+        guard.check_patterns(star(guard.MAX_PATTERNS + 1))
+    assert info.value.status == 400
+    assert "KUBEKG_MAX_PATTERNS" in info.value.message and str(guard.MAX_PATTERNS) in info.value.message
+    assert info.value.details["limit"] == guard.MAX_PATTERNS
+    guard.check_patterns(star(200), limit=500)  # the limit is a parameter (the KUBEKG_MAX_PATTERNS setting)
+
+
+def test_every_shipped_query_is_under_the_pattern_cap() -> None:
+    from kubekg import paths
+
+    counts = {p.name: guard.pattern_count(p.read_text("utf-8")) for p in paths.queries_dir().rglob("*.rq")}
+    assert len(counts) > 20
+    assert max(counts.values()) <= guard.MAX_PATTERNS // 2, sorted(counts.items(), key=lambda kv: -kv[1])[:3]
+
+
+def test_what_the_cap_admits_plans_quickly() -> None:
+    """The worst shape measured (patterns sharing one subject) just under the cap: planned well within 2 s."""
+    import time
+
+    from kubekg.graph import load_graph
+
+    store = load_graph().store
+    text = star(guard.MAX_PATTERNS) + " LIMIT 1"
+    guard.check_patterns(text)
+    started = time.monotonic()
+    list(store.query(text, prefixes=ns.PREFIXES, use_default_graph_as_union=True))
+    assert time.monotonic() - started < 2.0

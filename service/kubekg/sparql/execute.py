@@ -512,6 +512,7 @@ def answer_query(
     timeout: float,
     max_rows: int,
     allowlist: guard.AllowList,
+    max_patterns: int = guard.MAX_PATTERNS,
 ) -> Answer:
     """Check, negotiate, evaluate and pull one query, all under its deadline, then serialize it.
 
@@ -527,6 +528,7 @@ def answer_query(
             from kubekg.sparql.protocol import UpdateOnQueryPath
 
             raise UpdateOnQueryPath("this is the query endpoint; SPARQL Update is not accepted here")
+        guard.check_patterns(query, max_patterns)
         expected_kind = QUERY_KINDS.get(keyword or "")
         if expected_kind:
             chosen["format"] = negotiate.choose(expected_kind, accept, formats)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kubekg.errors import Forbidden, QuerySyntaxError, QueryTimeout
+from kubekg.sparql import lexer
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str], list[str]]
@@ -424,6 +425,52 @@ def check_shape(text: str, *, variables: bool = True) -> None:
             raise TooComplex(
                 f"the request uses {names} distinct variables and blank node labels; the limit is {MAX_VARIABLES}"
             )
+
+
+# pyoxigraph plans (orders joins) in time growing steeply with the triple patterns and groups it must combine,
+# uninterruptibly inside Store.query, before the first row and without the GIL. Measured on this 2-core machine
+# (load ~2): 64 patterns sharing a subject plan in 0.26 s, 80 in 0.8 s, 100 in 2.6 s, 300 in 163 s; 100
+# OPTIONALs 0.96 s, 300 6.3 s; 1,000 UNION branches 1.0 s, 3,000 10.8 s; a 1,000-operand || chain 1.0 s, 3,000
+# 11 s. The longest time the worker's other threads waited for the GIL meanwhile was 32 ms: the harm is CPU
+# burnt past the deadline until the worker recycles, so queries with more of them are refused up front.
+# (IN lists and VALUES rows plan in milliseconds even at 3,000 entries: they are not counted.)
+MAX_PATTERNS = 64
+_JOINS = frozenset({".", ";", "/", "|", "{", "||", "&&"})
+_JOIN_CHARS = ".;,/|{&"
+
+
+def pattern_count(text: str, limit: int | None = None) -> int:
+    """Triple patterns, groups and join operators of a query, counted on its tokens (strings, IRIs, comments
+    excluded): each '.', ';' and top-level ',' (one more triple pattern), '/' and '|' (a path step or branch),
+    '{' (a group: UNION branch, OPTIONAL, MINUS, EXISTS, subquery) and '||'/'&&'. An upper bound of what the
+    planner combines; counting stops past ``limit``."""
+    count = 0
+    parens = 0
+    for token in lexer.iter_tokens(text):
+        if token.kind != "punct":
+            continue
+        value = token.text
+        if value == "(":
+            parens += 1
+        elif value == ")":
+            parens = max(0, parens - 1)
+        elif value in _JOINS or (value == "," and not parens):
+            count += 1
+            if limit is not None and count > limit:
+                break
+    return count
+
+
+def check_patterns(text: str, limit: int = MAX_PATTERNS) -> None:
+    """Refuse (400 query_too_complex) a query with more than ``limit`` triple patterns, groups and operators."""
+    if sum(text.count(c) for c in _JOIN_CHARS) <= limit:
+        return  # every counted token holds one of these characters: the count cannot exceed the limit
+    if pattern_count(text, limit) > limit:
+        raise TooComplex(
+            f"the query has more than {limit} triple patterns, groups and join operators ('.', ';', ',', '/', "
+            f"'|', '{{', '||', '&&'); the limit is {limit} (KUBEKG_MAX_PATTERNS): split it into smaller queries",
+            details={"limit": limit, "setting": "KUBEKG_MAX_PATTERNS"},
+        )
 
 
 def check_load(iri: str, allowlist: AllowList) -> None:

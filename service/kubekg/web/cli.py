@@ -18,6 +18,7 @@ FLAGS: dict[str, str] = {
     "--timeout": "QUERY_TIMEOUT",
     "--max-timeout": "MAX_TIMEOUT",
     "--max-rows": "MAX_ROWS",
+    "--max-patterns": "MAX_PATTERNS",
     "--max-body-bytes": "MAX_BODY_BYTES",
     "--max-question-chars": "MAX_QUESTION_CHARS",
     "--store": "STORE",

@@ -308,6 +308,7 @@ def query_endpoint() -> Response:
             timeout=timeout,
             max_rows=int(current_app.config["MAX_ROWS"]),
             allowlist=state.allowlist,
+            max_patterns=int(current_app.config["MAX_PATTERNS"]),
         )
     except execute.Runaway as exc:
         return _timeout_response(exc, runaway=True)
