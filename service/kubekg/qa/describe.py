@@ -201,16 +201,22 @@ class DescriptionIndex:
     def evidence(self, entity: str, lemmas: dict[str, list[int]]) -> list[Evidence]:
         """The literals of the entity the question's words were found in, best-matching first."""
         bag = self.bags.get(entity, {})
-        per_text: dict[str, float] = defaultdict(float)
         out: list[Evidence] = []
+        seen: set[tuple[str, str, str]] = set()
+        texts_of: dict[str, set[str]] = {}  # question lemma -> the texts of the entity holding it
         for lemma in lemmas:
-            for ev in bag.get(lemma, ()):
-                if ev not in out:
+            found = bag.get(lemma, ())
+            texts_of[lemma] = {ev.text for ev in found}
+            for ev in found:
+                key = (ev.predicate, ev.text, ev.lang)  # Evidence's equality
+                if key not in seen:
+                    seen.add(key)
                     out.append(ev)
-        for ev in out:
-            per_text[ev.text] = sum(
-                self.idf.get(x, 0.0) for x in lemmas if any(e.text == ev.text for e in bag.get(x, ()))
-            )
+        # each text's score: the idf of the question's lemmas it holds, summed in the question's order
+        per_text = {
+            text: sum(self.idf.get(x, 0.0) for x in lemmas if text in texts_of[x])
+            for text in {ev.text for ev in out}
+        }
         out.sort(key=lambda ev: -per_text[ev.text])
         return out
 
