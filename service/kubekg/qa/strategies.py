@@ -1618,10 +1618,12 @@ def read_comparison(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             options = [(x, y) for x in c1 for y in c2 if x != y]
             if not options:
                 continue
-            # an ambiguous name ("ClusterIP": the service type or the address) means the one of the other's kind
+            # only things of one kind compare ("a different node" compares nothing); an ambiguous name
+            # ("ClusterIP": the service type or the address) means the one of the other's kind
             shared = [o for o in options if _shared_class(eng, list(o))]
-            pair, used = (shared or options)[0], [m1, m2]
-            break
+            if shared:
+                pair, used = shared[0], [m1, m2]
+                break
         if pair:
             break
     if pair is None:
