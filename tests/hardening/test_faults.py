@@ -217,10 +217,11 @@ def test_remote_store_down_slow_or_garbled_is_a_quick_503_and_recovers(
     )
     figures_line = []
     try:
+        # every worker serving before anything is measured (start() waits too; explicit, it is what we compare)
+        workers = server.wait_for_workers(2)
         healthy = sparql(server)
         assert healthy[0] == 200, healthy
         assert server.request("GET", "/readyz").status == 200
-        workers = server.worker_pids()
         for fault in ("stopped", "reset", "slow", "garbage"):
             if fault == "stopped":
                 oxigraph.stop()
@@ -252,7 +253,7 @@ def test_remote_store_down_slow_or_garbled_is_a_quick_503_and_recovers(
             figures_line.append(
                 f"{fault}: 503 in <= {worst:.2f} s, burst after {time.monotonic() - started:.2f} s"
             )
-        assert server.worker_pids() == workers, "a worker was lost or recycled during the store faults"
+        assert server.wait_for_workers(2) == workers, "a worker was lost or recycled during the store faults"
     finally:
         proxy.close()
         server.stop()
@@ -591,6 +592,7 @@ def test_a_worker_killed_under_load_is_replaced_and_only_in_flight_requests_fail
         if conn is not None:
             conn.close()
 
+    server.wait_for_workers(2)
     warm_up(server, paths_)
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(8)]
     try:
@@ -602,11 +604,12 @@ def test_a_worker_killed_under_load_is_replaced_and_only_in_flight_requests_fail
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            now = server.worker_pids()
-            if len(now) == 2 and victim not in now:
+        now = before
+        while time.monotonic() < deadline:  # the replacement forked and polling the listener
+            now = server.wait_for_workers(2, timeout=deadline - time.monotonic())
+            if victim not in now:
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         replaced_after = time.monotonic() - killed_at
         time.sleep(2.0)
     finally:

@@ -247,7 +247,7 @@ def test_attacks_get_clear_answers_in_time_while_others_are_served(server: LiveS
         other.halt.set()
         other.join(15)
     assert server.process is not None and server.process.poll() is None, "the gunicorn master died"
-    assert len(server.worker_pids()) == 2
+    server.wait_for_workers(2, timeout=15)  # a recycled worker (runaway evaluation) was replaced and serves
     crashed = [line for line in server.log_tail(200_000).splitlines() if CRASH.search(line)]
     table = ", ".join(
         f"{o.name}: {o.status}{' ' + o.code if o.code else ''} {o.seconds:.2f}s" for o in outcomes

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 START_SECONDS = 60.0
+WORKERS_SECONDS = 30.0  # how long to wait for every gunicorn worker to be serving
 
 
 def free_port() -> int:
@@ -47,6 +48,46 @@ class Reply:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip()
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """Socket inodes listening on a TCP port, from /proc/net/tcp{,6} (empty where there is no /proc)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as fh:
+                lines = fh.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(fields[9])
+    return inodes
+
+
+def _polls(pid: int, inodes: set[str]) -> bool:
+    """Whether a process has one of the listening sockets registered in one of its epoll instances."""
+    listeners: set[str] = set()
+    epolls: list[str] = []
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                listeners.add(fd)
+            elif link == "anon_inode:[eventpoll]":
+                epolls.append(fd)
+        for fd in epolls:
+            with open(f"/proc/{pid}/fdinfo/{fd}", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("tfd:") and line.split()[1] in listeners:
+                        return True
+    except OSError:  # the process ended meanwhile
+        return False
+    return False
 
 
 class LiveServer:
@@ -88,12 +129,19 @@ class LiveServer:
                 raise RuntimeError(f"kubekg serve exited with {self.process.returncode}: {self.log_tail()}")
             try:
                 if self.request("GET", "/healthz", timeout=1.0).status == 200:
-                    return self
+                    break
             except OSError:
                 pass
             time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"kubekg serve did not answer within {timeout} s: {self.log_tail()}")
+        else:
+            self.kill()
+            raise RuntimeError(f"kubekg serve did not answer within {timeout} s: {self.log_tail()}")
+        try:
+            self.wait_for_workers(timeout=max(1.0, deadline - time.monotonic()))
+        except RuntimeError:
+            self.kill()
+            raise
+        return self
 
     def log_tail(self, chars: int = 3000) -> str:
         if self.log_path and self.log_path.exists():
@@ -143,6 +191,43 @@ class LiveServer:
         except OSError:
             return set()
         return {int(p) for p in out.split()}
+
+    def expected_workers(self) -> int | None:
+        """The WORKERS setting this server was started with (None: gunicorn's default, not known here)."""
+        value = self.settings.get("WORKERS")
+        return int(value) if value else None
+
+    def serving_workers(self) -> set[int]:
+        """Workers that poll the listening socket, i.e. accept connections (Linux: their epoll set, in /proc).
+
+        gunicorn's gthread worker registers the listener with its poller when its run loop starts, after the fork
+        and the worker's init; before that it exists but serves nobody. Elsewhere every worker counts as serving.
+        """
+        pids = self.worker_pids()
+        inodes = _listening_inodes(self.port)
+        if not inodes:
+            return pids
+        return {pid for pid in pids if _polls(pid, inodes)}
+
+    def wait_for_workers(self, count: int | None = None, timeout: float = WORKERS_SECONDS) -> set[int]:
+        """Poll (bounded by ``timeout``) until exactly ``count`` workers (default: the WORKERS setting, else at
+        least one) exist and all are serving; returns their PIDs. Raises RuntimeError naming what was seen."""
+        count = self.expected_workers() if count is None else count
+        deadline = time.monotonic() + timeout
+        pids: set[int] = set()
+        serving: set[int] = set()
+        while True:
+            pids = self.worker_pids()
+            serving = self.serving_workers() if pids else set()
+            enough = len(pids) == count if count is not None else bool(pids)
+            if enough and serving == pids:
+                return pids
+            if time.monotonic() >= deadline or (self.process is not None and self.process.poll() is not None):
+                raise RuntimeError(
+                    f"expected {count or 'some'} serving gunicorn workers within {timeout:g} s; saw workers "
+                    f"{sorted(pids)}, serving {sorted(serving)}: {self.log_tail(1500)}"
+                )
+            time.sleep(0.02)
 
     def stop(self, timeout: float = 15.0, *, graceful: bool = True) -> None:
         """Stop: SIGTERM (graceful) or SIGQUIT (gunicorn's quick shutdown) to the master; SIGKILL if it lingers."""
