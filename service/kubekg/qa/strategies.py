@@ -1746,8 +1746,10 @@ UNKNOWN_EXTRA_COST = 1.0
 
 
 def unknown_tokens(eng: Answerer, ctx: Context) -> set[int]:
-    """Content tokens whose word the graph never uses (no name, description, cue or property wording has it):
-    'GPU 스케줄링' asks about something narrower than the scheduling the graph knows."""
+    """Name-like content tokens whose word the graph never uses (no name, description, cue or property wording
+    has it): 'GPU 스케줄링' asks about something narrower than the scheduling the graph knows. Only names count
+    (a Korean noun or foreign word, an English word with a capital past the first word); a filler such as
+    'briefly' or 'honestly' is not a topic."""
     found = ctx.__dict__.get("_unknown")
     if found is None:
         named = set(ctx.token_mention)
@@ -1761,9 +1763,17 @@ def unknown_tokens(eng: Answerer, ctx: Context) -> set[int]:
             and lemma not in known
             and lemma not in postings
             and not any(ch.isdigit() for ch in lemma)
+            and _name_like(ctx, i)
         }
         ctx.__dict__["_unknown"] = found
     return found
+
+
+def _name_like(ctx: Context, i: int) -> bool:
+    token = ctx.tokens[i]
+    if token.tag == "EN":
+        return i > 0 and any(ch.isupper() for ch in token.form)
+    return token.tag.startswith("NN") or token.tag in ("SL", "SH")
 
 
 def _penalize_unknown(reader: Strategy) -> Strategy:
