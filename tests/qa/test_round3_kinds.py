@@ -53,6 +53,13 @@ def test_comparison_answers_both_with_definitions_and_differences(
     assert "?a" in result["sparql"] and "?b" in result["sparql"]
 
 
+def test_comparison_of_three_things_of_one_kind(answerer):
+    result = answerer.answer("Compare ClusterIP, NodePort and LoadBalancer")
+    assert [x["iri"] for x in result["answers"]] == [KR + "ClusterIP", KR + "NodePort", KR + "LoadBalancer"]
+    flags = {s: o for s, p, o in _facts(result) if p == KG + "isDefaultServiceType"}
+    assert flags == {KR + "ClusterIP": True, KR + "NodePort": False, KR + "LoadBalancer": False}
+
+
 def test_comparison_needs_a_comparison_word(answerer):
     result = answerer.answer("emptyDir와 hostPath 중 파드와 함께 삭제되는 볼륨은?")
     assert result["kind"] != "comparison"

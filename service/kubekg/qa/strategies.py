@@ -1600,7 +1600,8 @@ def run_capability_by_traits(eng: Answerer, kind: Kind, ctx: Context, r: Reading
 
 
 def read_comparison(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
-    """'emptyDir와 hostPath의 차이는?', 'Deployment vs StatefulSet': two named things and a comparison word."""
+    """'emptyDir와 hostPath의 차이는?', 'Deployment vs StatefulSet', 'compare ClusterIP, NodePort and LoadBalancer':
+    two or more named things of one kind and a comparison word."""
     cue = cue_match(eng, kind, ctx)
     if cue is None:
         return []
@@ -1611,121 +1612,123 @@ def read_comparison(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             by_mention[-1][1].append(iri)
         else:
             by_mention.append((m, [iri]))
-    pair: tuple[str, str] | None = None
+    chosen: list[str] = []
     used: list[Mention] = []
     for i, (m1, c1) in enumerate(by_mention):
         for m2, c2 in by_mention[i + 1 :]:
-            options = [(x, y) for x in c1 for y in c2 if x != y]
-            if not options:
-                continue
             # only things of one kind compare ("a different node" compares nothing); an ambiguous name
             # ("ClusterIP": the service type or the address) means the one of the other's kind
-            shared = [o for o in options if _shared_class(eng, list(o))]
+            shared = [(x, y) for x in c1 for y in c2 if x != y and _shared_class(eng, [x, y])]
             if shared:
-                pair, used = shared[0], [m1, m2]
+                chosen, used = list(shared[0]), [m1, m2]
                 break
-        if pair:
+        if chosen:
             break
-    if pair is None:
+    if not chosen:
         return []
+    for (
+        m,
+        cands,
+    ) in by_mention:  # a third thing of the same kind joins ("ClusterIP, NodePort and LoadBalancer")
+        if m in used:
+            continue
+        fit = [x for x in cands if x not in chosen and _shared_class(eng, [*chosen, x])]
+        if fit:
+            chosen.append(fit[0])
+            used.append(m)
     explained = cue_tokens | ctx.disjunction
     for m in used:
         explained |= ctx.mention_tokens(m)
-    for o in ctx.mentions:  # "the Retain and Delete reclaim policies": the class both belong to
+    for o in ctx.mentions:  # "the Retain and Delete reclaim policies": the class they all belong to
         if o not in used and any(
-            c.kind == "class" and all(eng.index.has_type(e, {c.iri}) for e in pair) for c in o.candidates
+            c.kind == "class" and all(eng.index.has_type(e, {c.iri}) for e in chosen) for c in o.candidates
         ):
             explained |= ctx.mention_tokens(o)
-    explained |= eng.elaborated(
-        ctx, list(pair), explained, set().union(*(ctx.mention_tokens(m) for m in used))
-    )
+    explained |= eng.elaborated(ctx, chosen, explained, set().union(*(ctx.mention_tokens(m) for m in used)))
     score = 3.0 + 3.0 + 3.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
-    return [Reading(kind, score, explained, {"a": pair[0], "b": pair[1]})]
+    return [Reading(kind, score, explained, {"entities": chosen})]
 
 
 def run_comparison(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
-    a, b = r.params["a"], r.params["b"]
-    bindings = {"a": ox.NamedNode(a), "b": ox.NamedNode(b)}
-    rows = eng.select_file(kind.query, bindings)
+    entities: list[str] = r.params["entities"]
     skos_definition = ns.PREFIXES["skos"] + "definition"
     skip = {expand(p) for p in kind.params.get("skip", [])}
-    values: dict[str, dict[str, list[Any]]] = {}  # property -> side -> values
-    definitions: dict[str, dict[str, ox.Literal]] = {"a": {}, "b": {}}
-    for row in rows:
-        side, p, v = row["side"].value, row["p"].value, row["value"]
-        if p == skos_definition:
-            definitions[side][v.language or ""] = v
-            continue
-        if p in skip or p not in eng.index.properties or isinstance(v, ox.BlankNode):
-            continue
-        if isinstance(v, ox.NamedNode) and not eng.index.is_entity(v.value):
-            continue
-        if isinstance(v, ox.Literal) and v.language not in ("", None, ctx.lang, "en"):
-            continue
-        bucket = values.setdefault(p, {"a": [], "b": []})[side]
-        if v not in bucket:
-            bucket.append(v)
+    values: dict[str, dict[str, list[Any]]] = {}  # property -> entity -> values
+    definitions: dict[str, dict[str, ox.Literal]] = {e: {} for e in entities}
+    queries: list[tuple[str, dict[str, Any]]] = []
+    # the query compares two at a time: the first with each of the others
+    for other in entities[1:]:
+        bindings = {"a": ox.NamedNode(entities[0]), "b": ox.NamedNode(other)}
+        queries.append((kind.query, bindings))
+        for row in eng.select_file(kind.query, bindings):
+            e = entities[0] if row["side"].value == "a" else other
+            p, v = row["p"].value, row["value"]
+            if p == skos_definition:
+                definitions[e][v.language or ""] = v
+                continue
+            if p in skip or p not in eng.index.properties or isinstance(v, ox.BlankNode):
+                continue
+            if isinstance(v, ox.NamedNode) and not eng.index.is_entity(v.value):
+                continue
+            if isinstance(v, ox.Literal) and v.language not in ("", None, ctx.lang, "en"):
+                continue
+            bucket = values.setdefault(p, {x: [] for x in entities})[e]
+            if v not in bucket:
+                bucket.append(v)
     for p in values:  # a text in the question's language wins over its English fallback
-        for side in ("a", "b"):
-            own = [v for v in values[p][side] if isinstance(v, ox.Literal) and v.language == ctx.lang]
+        for e in entities:
+            own = [v for v in values[p][e] if isinstance(v, ox.Literal) and v.language == ctx.lang]
             if own:
-                values[p][side] = [
-                    v for v in values[p][side] if not (isinstance(v, ox.Literal) and v.language)
+                values[p][e] = [
+                    v for v in values[p][e] if not (isinstance(v, ox.Literal) and v.language)
                 ] + own
-    differing = {p: sides for p, sides in values.items() if set(sides["a"]) != set(sides["b"])}
+    differing = {p: by for p, by in values.items() if len({frozenset(v) for v in by.values()}) > 1}
     # a property implied by a narrower one shown beside it ("manages transitively") says nothing more
     differing = {
-        p: s
-        for p, s in differing.items()
+        p: by
+        for p, by in differing.items()
         if not any(p in eng.index.super_props.get(q, set()) for q in differing if q != p)
     }
 
-    def text_valued(p: str) -> bool:
-        return any(isinstance(v, ox.Literal) and v.language for s in differing[p].values() for v in s)
-
     def rank(p: str) -> tuple[int, str]:
-        both = bool(differing[p]["a"]) and bool(differing[p]["b"])
-        if not text_valued(p):
-            return (0 if both else 2), eng.index.label(p, "en")
-        single = all(len(differing[p][s]) == 1 for s in ("a", "b"))
-        return (1 if both and single else 3), eng.index.label(p, "en")
+        every = all(differing[p][e] for e in entities)
+        text = any(isinstance(v, ox.Literal) and v.language for vs in differing[p].values() for v in vs)
+        if not text:
+            return (0 if every else 2), eng.index.label(p, "en")
+        single = all(len(differing[p][e]) == 1 for e in entities)
+        return (1 if every and single else 3), eng.index.label(p, "en")
 
     limit = int(kind.params.get("max_properties", 6))
     chosen = sorted(differing, key=rank)[:limit]
     lang = ctx.lang
-    names = {"a": eng.index.label(a, lang), "b": eng.index.label(b, lang)}
+    names = {e: eng.index.label(e, lang) for e in entities}
     none = kind.params.get("unstated", {}).get(lang, "-")
-    parts = []
     evidence: list[tuple[Any, Any, Any]] = []
-    for side, iri in (("a", a), ("b", b)):
-        d = definitions[side].get(lang) or definitions[side].get("en")
+    described = []
+    for e in entities:
+        d = definitions[e].get(lang) or definitions[e].get("en")
         if d is not None:
-            evidence.append((ox.NamedNode(iri), ox.NamedNode(skos_definition), d))
+            evidence.append((ox.NamedNode(e), ox.NamedNode(skos_definition), d))
+        described.append(f"{names[e]}: {d.value if d is not None else none}")
+    parts = []
     for p in chosen:
         shown = []
-        for side, iri in (("a", a), ("b", b)):
-            vals = differing[p][side][:2]
-            evidence += [(ox.NamedNode(iri), ox.NamedNode(p), v) for v in vals]
+        for e in entities:
+            vals = differing[p][e][:2]
+            evidence += [(ox.NamedNode(e), ox.NamedNode(p), v) for v in vals]
             text = ", ".join(_value_text(eng, v, lang) for v in vals) if vals else none
-            shown.append(f"{names[side]} {text}")
+            shown.append(f"{names[e]} {text}")
         parts.append(f"{eng.index.label(p, lang)}: {' / '.join(shown)}")
-    if not chosen and not evidence:
+    if not parts and not evidence:
         return None
-
-    def definition(side: str) -> str:
-        d = definitions[side].get(lang) or definitions[side].get("en")
-        return d.value if d is not None else none
-
     return Outcome(
-        [ox.NamedNode(a), ox.NamedNode(b)],
+        [ox.NamedNode(e) for e in entities],
         {
-            "a": names["a"],
-            "b": names["b"],
-            "definition_a": definition("a"),
-            "definition_b": definition("b"),
+            "names": " vs ".join(names[e] for e in entities),
+            "definitions": " ".join(described),
             "differences": "; ".join(parts) if parts else none,
         },
-        [(kind.query, bindings)],
+        queries,
         evidence,
         "differ" if parts else "same",
     )
