@@ -101,6 +101,8 @@ PV_BIND = {
 # Real requests per documented operation: (method, path, query or JSON body, expected status).
 # Operations of other blueprints (ask, simulate) are exercised when their routes exist.
 EXAMPLES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None, int]]] = {
+    ("get", "/api/simulate/runs"): [("/api/simulate/runs", None, 200)],
+    ("delete", "/api/simulate/runs/{run_id}"): [("/api/simulate/runs/pv-0123456789abcdef", None, 403)],
     ("get", "/api/entities/{id}"): [
         ("/api/entities/etcd", None, 200),
         ("/api/entities/kube-apiserver", None, 200),
@@ -220,6 +222,8 @@ def test_real_responses_validate_against_the_document(client, spec):
             for url, body, status in EXAMPLES[(method, path)]:
                 if method == "get":
                     response = client.get(url, headers={"Accept": "application/json"})
+                elif method == "delete":
+                    response = client.delete(url, headers={"Accept": "application/json"})
                 else:
                     response = client.post(url, json=body)
                 assert response.status_code == status, (url, response.get_data(as_text=True)[:500])

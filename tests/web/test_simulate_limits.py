@@ -151,6 +151,68 @@ def test_recorded_runs_survive_a_restart_through_the_update_log(
         )
 
 
+RUNS = "/api/simulate/runs"
+
+# case -> (updates on, Authorization header, status, error code) for DELETE /api/simulate/runs/<id>
+DELETE_GATE = {
+    "updates-off": (False, GOOD["Authorization"], 403, "updates_disabled"),
+    "no-token": (True, None, 401, "unauthorized"),
+    "wrong-token": (True, "Bearer not-the-token", 403, "invalid_token"),
+}
+
+
+@pytest.mark.parametrize("case", list(DELETE_GATE))
+def test_deleting_a_run_is_a_write_gated_like_sparql_update(
+    make_app: Callable[..., Flask], fresh: Callable[[], ox.Store], tmp_path: Path, case: str
+) -> None:
+    store = fresh()
+    recorder = app_on(make_app, store, tmp_path, updates=True).test_client()
+    graph = recorder.post(PV, json=body_for(PV), headers=GOOD).get_json()["runGraph"]
+    rid = graph.removeprefix(ns.RUN_GRAPH_PREFIX)
+    updates, auth, status, code = DELETE_GATE[case]
+    client = recorder if updates else app_on(make_app, store, tmp_path, updates=False).test_client()
+    response = client.delete(f"{RUNS}/{rid}", headers={"Authorization": auth} if auth else {})
+    assert response.status_code == status and response.get_json()["error"]["code"] == code
+    assert run_graphs(store) == [graph]  # nothing was removed
+
+
+def test_runs_are_listed_deleted_and_the_deletion_is_durable(
+    make_app: Callable[..., Flask], fresh: Callable[[], ox.Store], tmp_path: Path
+) -> None:
+    store = fresh()
+    client = app_on(make_app, store, tmp_path, updates=True, MAX_RECORDED_RUNS=1).test_client()
+    assert client.get(RUNS).get_json() == {"runs": [], "count": 0, "limit": 1}
+    graph = client.post(PV, json=body_for(PV), headers=GOOD).get_json()["runGraph"]
+    listed = client.get(RUNS).get_json()
+    rid = graph.removeprefix(ns.RUN_GRAPH_PREFIX)
+    triples = len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(graph))))
+    assert listed == {"runs": [{"id": rid, "graph": graph, "triples": triples}], "count": 1, "limit": 1}
+    assert client.post(HPA, json=body_for(HPA), headers=GOOD).status_code == 409  # the cap is reached
+
+    deleted = client.delete(f"{RUNS}/{rid}", headers=GOOD)
+    assert deleted.status_code == 200 and deleted.get_json() == {"deleted": graph, "triples": triples}
+    assert run_graphs(store) == [] and client.get(RUNS).get_json()["count"] == 0
+    assert client.post(HPA, json=body_for(HPA), headers=GOOD).status_code == 200  # room again
+    again = client.delete(f"{RUNS}/{rid}", headers=GOOD)
+    assert again.status_code == 404 and again.get_json()["error"]["code"] == "not_found"
+
+    restarted = fresh()
+    app_on(make_app, restarted, tmp_path, updates=True)  # replays the record, the delete, the second record
+    assert [g for g in run_graphs(restarted)] == run_graphs(store) and graph not in run_graphs(restarted)
+
+
+@pytest.mark.parametrize("rid", ["pv-0123456789abcdef", "not-a-run", "..%2F..%2Fontology", "x" * 300])
+def test_deleting_an_unknown_or_malformed_run_id_is_a_404(
+    make_app: Callable[..., Flask], fresh: Callable[[], ox.Store], tmp_path: Path, rid: str
+) -> None:
+    store = fresh()
+    before = len(store)
+    client = app_on(make_app, store, tmp_path, updates=True).test_client()
+    response = client.delete(f"{RUNS}/{rid}", headers=GOOD)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    assert len(store) == before
+
+
 def long_timeline() -> dict[str, Any]:
     body = examples.document_timeline_body()
     body["duration"] = "96h"  # 23,041 syncs: seconds of work, far past a 0.05 s budget

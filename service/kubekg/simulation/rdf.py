@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -219,6 +220,32 @@ def plan_run(store: ox.Store, quads: list[ox.Quad], max_runs: int) -> RunChange:
                 details={"limit": max_runs, "runs": kept},
             )
     return RunChange(graph, sorted(old - new, key=str), sorted(new - old, key=str), new=not old)
+
+
+RUN_ID = re.compile(r"^(?:pv|hpa)-[0-9a-f]{16}$")
+
+
+def recorded_runs(store: ox.Store) -> list[dict[str, Any]]:
+    """The run graphs a store keeps: id, graph IRI and triple count, ordered by id."""
+    return [
+        {
+            "id": g.value.removeprefix(ns.RUN_GRAPH_PREFIX),
+            "graph": g.value,
+            "triples": sum(1 for _ in store.quads_for_pattern(None, None, None, g)),
+        }
+        for g in sorted(run_graphs(store), key=lambda g: g.value)
+    ]
+
+
+def plan_delete(store: ox.Store, rid: str) -> RunChange | None:
+    """The change that removes one recorded run's graph, or None when no such run is kept."""
+    if not RUN_ID.match(rid):
+        return None
+    graph = run_graph(rid)
+    old = sorted(store.quads_for_pattern(None, None, None, graph), key=str)
+    if not old:
+        return None
+    return RunChange(graph, deleted=old)
 
 
 def apply_run(store: ox.Store, change: RunChange) -> None:

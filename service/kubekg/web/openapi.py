@@ -281,6 +281,23 @@ SCHEMAS: dict[str, Any] = {
         "description": "A scenario: Kubernetes objects and timed actions",
     },
     "SimulationResponse": {"type": "object", "description": "The scenario's timeline and final state"},
+    "RecordedRuns": _obj(
+        {
+            "runs": {
+                "type": "array",
+                "items": _obj(
+                    {"id": {"type": "string"}, "graph": {"type": "string"}, "triples": {"type": "integer"}},
+                    ["id", "graph", "triples"],
+                ),
+            },
+            "count": {"type": "integer"},
+            "limit": {"type": "integer"},
+        },
+        ["runs", "count", "limit"],
+    ),
+    "DeletedRun": _obj(
+        {"deleted": {"type": "string"}, "triples": {"type": "integer"}}, ["deleted", "triples"]
+    ),
     "RecordableSimulationRequest": _obj(
         {
             "recordRun": {
@@ -624,6 +641,45 @@ SIMULATIONS: dict[str, tuple[str, str, str, str]] = {
         "SimulationResponse",
     ),
 }
+OPERATIONS["/api/simulate/runs"] = (
+    "/api/simulate/runs",
+    {
+        "get": {
+            "operationId": "listSimulationRuns",
+            "tags": ["simulation"],
+            "summary": "The simulation runs recorded with recordRun: id, named graph, triples; and the limit",
+            "responses": {"200": _ok("RecordedRuns")},
+        }
+    },
+)
+OPERATIONS["/api/simulate/runs/{run_id}"] = (
+    "/api/simulate/runs/<run_id>",
+    {
+        "delete": {
+            "operationId": "deleteSimulationRun",
+            "tags": ["simulation"],
+            "summary": "Remove a recorded run's graph (a write, gated like SPARQL Update, logged durably)",
+            "parameters": [
+                {
+                    "name": "run_id",
+                    "in": "path",
+                    "required": True,
+                    "description": "The run id, as GET /api/simulate/runs lists it (pv-... or hpa-...)",
+                    "schema": {"type": "string"},
+                    "example": "pv-0123456789abcdef",
+                }
+            ],
+            "responses": {
+                "200": _ok("DeletedRun"),
+                "401": _error("No 'Authorization: Bearer <token>' header"),
+                "403": _error(
+                    "Updates are disabled (updates_disabled) or the token is wrong (invalid_token)"
+                ),
+                "404": _error("No recorded run has this id (not_found)"),
+            },
+        }
+    },
+)
 for _path, (_op_id, _summary, _req, _resp) in SIMULATIONS.items():
     OPERATIONS[_path] = (
         _path,

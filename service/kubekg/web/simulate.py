@@ -19,9 +19,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from kubekg.errors import SimulationTimeout
+from kubekg.errors import NotFound, SimulationTimeout
 from kubekg.simulation import api, cronjob, daemonset, deployment, examples, job, nodeport, rdf, yamlio
 from kubekg.simulation.budget import Budget
 from kubekg.simulation.errors import InvalidBody, SimulationError, UnsupportedMediaType
@@ -173,6 +174,49 @@ RECORDERS: dict[Callable[..., dict], str] = {pv_scenario.run: "pv", api.run_hpa_
 for _path, _runner in ROUTES.items():
     _name = _path.removeprefix("/api/simulate/").replace("/", "_").replace("-", "_")
     bp.add_url_rule(_path, _name, _endpoint(_runner), methods=["POST"])
+
+
+DELETE_ACTION = "deleting a recorded simulation run"
+
+
+@bp.get("/api/simulate/runs")
+def list_runs() -> Response:
+    """The recorded simulation runs (id, graph, triples) and the MAX_RECORDED_RUNS limit."""
+    kg = current_app.extensions.get("kubekg")
+    store = (
+        kg if isinstance(kg, ox.Store) else getattr(kg, "store", None)
+    )  # a remote store keeps no runs of ours
+    runs = rdf.recorded_runs(store) if isinstance(store, ox.Store) else []
+    limit = int(current_app.config.get("MAX_RECORDED_RUNS", DEFAULT_MAX_RECORDED_RUNS))
+    return jsonify({"runs": runs, "count": len(runs), "limit": limit})
+
+
+@bp.delete("/api/simulate/runs/<run_id>")
+def delete_run(run_id: str) -> Response:
+    """Remove one recorded run's graph: a write like recordRun (token, durable log), 404 when not kept."""
+    from kubekg.sparql.execute import Deadline
+    from kubekg.sparql.update import Effect
+    from kubekg.web.sparql import write_log
+
+    update_log = write_log(DELETE_ACTION)
+    removed: list[int] = []
+
+    def write() -> Effect:
+        change = rdf.plan_delete(update_log.store, run_id)  # after catching up with the other workers
+        if change is None:
+            return Effect()
+        rdf.apply_run(update_log.store, change)
+        if update_log.store.contains_named_graph(change.graph):
+            update_log.store.remove_graph(change.graph)
+        removed.append(len(change.deleted))
+        return Effect(deleted=change.deleted, dropped=[change.graph])
+
+    update_log.write(write, Deadline(float(current_app.config.get("QUERY_TIMEOUT", 10.0))))
+    if not removed:
+        raise NotFound(
+            f"no recorded simulation run has the id {run_id!r} (GET /api/simulate/runs lists them)"
+        )
+    return jsonify({"deleted": rdf.run_graph(run_id).value, "triples": removed[0]})
 
 
 # ---------------------------------------------------------------------------------------------- pages
