@@ -259,15 +259,15 @@ class RemoteKiwi:
         user words) before the first question needs it. Used by the master before it forks its workers.
         """
         with self._lock:
-            batch, self._pending = self._pending, []
+            # kept queued: this request may be handled after another connection's analysis, which must not
+            # run without the words, so the next analysis sends them again first (the analyser ignores repeats)
+            batch = list(self._pending)
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
                 conn.settimeout(5.0)
                 conn.connect(self.path)
                 _send(conn, ("prime", batch, text))
         except OSError as exc:
-            with self._lock:
-                self._pending[:0] = batch  # sent with the next analysis instead
             log.info("could not prime the Kiwi analyser: %s", exc)
 
     def add_user_word(self, word: str, tag: str = "NNP", score: float = 0.0) -> bool:

@@ -54,6 +54,7 @@ class Answerer:
         words = [t for names in self.index.names.values() for t, _lang, _ in names]
         add_user_words(w for t in words for w in t.split())
         add_user_words(words)
+        prime("쿠버네티스 파드")  # Kiwi builds its model (with the names) now, not on the first question
         # the graph's texts and the kinds' phrases as Kiwi analysed them at an earlier start (same inputs)
         path = _memo_path(kg)
         memo = _load_memo(path)
@@ -63,7 +64,6 @@ class Answerer:
         if path is not None and len(memo) != known:
             _save_memo(path, memo)
         log.info("question answerer built: %d analyses from the memo, %d new", known, len(memo) - known)
-        prime("쿠버네티스 파드")  # Kiwi builds its model (with the names) now, not on the first question
 
     def _build(self, shared: dict[str, Any]) -> None:
         """Everything derived from the graph and the kinds (analysing their words, never a question's)."""
