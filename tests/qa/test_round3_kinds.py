@@ -146,3 +146,18 @@ def test_a_word_unknown_to_the_graph_is_not_guessed_around(answerer):
     result = answerer.answer("쿠버네티스에서 GPU 스케줄링은 어떻게 하나요?")
     assert result["understood"] is False and result["answers"] == []
     assert answerer.answer("스케줄링은 누가 담당하나요?")["answers"][0]["iri"] == KR + "kube-scheduler"
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "predicate"),
+    [
+        ("en_purpose_of_a_thing", "What is the purpose of the pause container?", KG + "hasResponsibility"),
+        ("ko_purpose_of_a_thing", "pause 컨테이너의 목적은?", KG + "hasResponsibility"),
+        ("en_purpose_literal", "What is the purpose of ClusterIP?", KG + "purpose"),
+    ],
+)
+def test_the_purpose_of_a_thing_is_its_relation_not_a_list_of_use_cases(answerer, case, question, predicate):
+    result = answerer.answer(question)
+    assert result["kind"] == "relation", case
+    subjects = {e["s"].get("iri") for e in result["evidence"] if e["p"].get("iri") == predicate}
+    assert subjects and subjects <= {KR + "pause-container", KR + "ClusterIP"}, case

@@ -346,6 +346,9 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     boost, cue_tokens = cue
     target = ctx.target[1] if ctx.target else None
     t_tokens = target_tokens(ctx)
+    if ctx.target and _possessed_by_unrelated(eng, ctx, *ctx.target):
+        # "the purpose of ClusterIP": the class word names a property of the thing, not the kind of the answer
+        target, t_tokens = None, set()
     readings: list[Reading] = []
     named = entity_mentions(eng, ctx)
     for m, entity in entity_mentions(eng, ctx, anchor_classes or None):
@@ -974,7 +977,7 @@ def read_instances(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         for c in m.candidates:
             if c.kind != "class" or len(eng.index.instances_of(c.iri)) < 2:
                 continue
-            if _modified_by_unrelated(eng, ctx, m, c.iri):
+            if _modified_by_unrelated(eng, ctx, m, c.iri) or _possessed_by_unrelated(eng, ctx, m, c.iri):
                 continue  # "Ingress controllers" are not the workload controllers
             explained = ctx.mention_tokens(m) | cue_tokens | ctx.ordinal_tokens
             plural = any(t.form.lower() in ("are", "all") for t in ctx.tokens)
@@ -1012,6 +1015,36 @@ def _modified_by_unrelated(eng: Answerer, ctx: Context, m: Mention, cls: str) ->
         return False
     members = eng.index.instances_of(cls)
     return not any(e in members or _linked(eng, e, x) for e in things for x in members)
+
+
+def _possessed_by_unrelated(eng: Answerer, ctx: Context, m: Mention, cls: str) -> bool:
+    """'the purpose OF the pause container' / 'pause 컨테이너의 목적': the class is asked of a named thing that no
+    member of the class is linked to, so the question is about that thing, not a list of the class."""
+    for o in ctx.mentions:
+        if o is m:
+            continue
+        if ctx.lang == "en":
+            between = ctx.tokens[m.last + 1 : o.first] if o.first > m.last else ()
+            joined = (
+                bool(between)
+                and between[0].form.lower() == "of"
+                and all(t.form.lower() in ("of", "the", "a", "an") for t in between)
+            )
+        else:
+            particle = ctx.particle_after(o)
+            joined = (
+                o.last < m.first
+                and particle is not None
+                and particle.form == "의"
+                and (all(t.tag.startswith("J") or t.tag in ("SP",) for t in ctx.tokens[o.last + 1 : m.first]))
+            )
+        if not joined:
+            continue
+        things = [c.iri for c in o.candidates if c.kind == "entity"]
+        members = eng.index.instances_of(cls)
+        if things and not any(e in members or _linked(eng, e, x) for e in things for x in members):
+            return True
+    return False
 
 
 def run_instances(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
