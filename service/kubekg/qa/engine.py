@@ -9,6 +9,7 @@ question well enough, or its query finds nothing, the answer is ``understood: fa
 
 from __future__ import annotations
 
+import functools
 import logging
 import marshal
 import re
@@ -142,6 +143,7 @@ class Answerer:
         self.lexicon = Lexicon(self.index, vocabulary)
         self.descriptions = DescriptionIndex(self.index)
         self._query_texts: dict[str, str] = {}
+        self._where_ends: dict[str, int] = {}  # query file -> where its WHERE group opens (-1: none)
         self._global: list[str] | None = None
         self._kind_phrases: dict[tuple[str, str], list[tuple[str, ...]]] = {}
         self._explain_cache: dict[str, dict] = {}
@@ -375,10 +377,13 @@ class Answerer:
         names = list(bindings)
         values = " ".join(_sparql_term(bindings[n]) for n in names)
         block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"
-        m = re.search(r"\bWHERE\s*\{", text, re.I)
-        if not m:
+        where = self._where_ends.get(relative)
+        if where is None:
+            m = re.search(r"\bWHERE\s*\{", text, re.I)
+            where = self._where_ends[relative] = m.end() if m else -1
+        if where < 0:
             return f"# bindings: {block}\n{text}"
-        return text[: m.end()] + f"\n  {block}  # bound from the question" + text[m.end() :]
+        return text[:where] + f"\n  {block}  # bound from the question" + text[where:]
 
     def _contract(
         self, question: str, ctx: Context, r: strategies.Reading, outcome: strategies.Outcome
@@ -442,7 +447,8 @@ class Answerer:
             label = None
             if names:
                 label = names.get("en") or names.get("ko")
-            return {"iri": term.value, "id": compact(term), "label": label or compact(term)}
+            short = _compact_iri(term.value)
+            return {"iri": term.value, "id": short, "label": label or short}
         if isinstance(term, ox.BlankNode):
             return {"bnode": term.value, "label": "_:" + term.value}
         if isinstance(term, ox.Literal):
@@ -525,9 +531,15 @@ def _as_term(x: Any) -> Any:
     return ox.Literal(str(x))
 
 
+@functools.lru_cache(maxsize=65536)
+def _compact_iri(iri: str) -> str:
+    """compact() of an IRI, remembered (the graph's IRIs are few and evidence repeats them)."""
+    return compact(iri)
+
+
 def _sparql_term(value: Any) -> str:
     if isinstance(value, ox.NamedNode):
-        short = compact(value)
+        short = _compact_iri(value.value)
         return short if ":" in short and not short.startswith("<") else f"<{value.value}>"
     if isinstance(value, ox.Literal):
         return str(value)
