@@ -1775,7 +1775,7 @@ def _value_text(eng: Answerer, v: Any, lang: str) -> str:
         return {("en", True): "yes", ("en", False): "no", ("ko", True): "예", ("ko", False): "아니요"}[
             (lang, value)
         ]
-    return str(value)
+    return str(value).rstrip(".")  # the list's own separators end each value
 
 
 UNKNOWN_EXTRA_COST = 1.0
