@@ -77,6 +77,7 @@ _IRREGULAR = {
 _VOWELS = set("aeiou")
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stem: plural and verb suffixes stripped, final ``e`` dropped (``deletes`` -> ``delet``).
 
@@ -115,6 +116,7 @@ def stem(word: str) -> str:
     return w
 
 
+@functools.lru_cache(maxsize=65536)
 def singular(word: str) -> str:
     """A plural English word's singular (``pods`` -> ``pods``/``pod``; used for name lookups, not for meaning)."""
     w = word
