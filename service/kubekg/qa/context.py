@@ -62,6 +62,7 @@ class Context:
     ordinal: int | None = None  # 1 = first, -1 = last
     ordinal_tokens: set[int] = field(default_factory=set)
     _lemma_sets: dict[frozenset[int], dict[str, list[int]]] = field(default_factory=dict, repr=False)
+    _first: dict[str, int] | None = field(default=None, repr=False)  # lemma -> its first token
 
     @property
     def tokens(self) -> tuple[Token, ...]:
@@ -87,8 +88,18 @@ class Context:
         """Token indices of the first contiguous occurrence of phrase's lemmas (None when absent)."""
         if not phrase or phrase[0] not in self.lemma_index:
             return None
-        seq = [(i, lemma) for i, lemma in self.lemmas if i not in exclude] if exclude else self.lemmas
         n = len(phrase)
+        if n > 1 and not all(lemma in self.lemma_index for lemma in phrase[1:]):
+            return None  # a word of the phrase is nowhere in the question
+        if n == 1 and not exclude:
+            first = self._first
+            if first is None:
+                first = {}
+                for i, lemma in self.lemmas:
+                    first.setdefault(lemma, i)
+                self._first = first
+            return {first[phrase[0]]}
+        seq = [(i, lemma) for i, lemma in self.lemmas if i not in exclude] if exclude else self.lemmas
         if n == 1:
             for i, lemma in seq:
                 if lemma == phrase[0]:
