@@ -161,3 +161,16 @@ def test_the_purpose_of_a_thing_is_its_relation_not_a_list_of_use_cases(answerer
     assert result["kind"] == "relation", case
     subjects = {e["s"].get("iri") for e in result["evidence"] if e["p"].get("iri") == predicate}
     assert subjects and subjects <= {KR + "pause-container", KR + "ClusterIP"}, case
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What should I use for a LoadBalancer service in a private environment?",
+        "프라이빗 환경에서 LoadBalancer 서비스에는 무엇을 사용하나요?",
+    ],
+)
+def test_a_named_rival_of_the_answers_kind_turns_the_relation_around(answerer, question):
+    result = answerer.answer(question)
+    assert [x["iri"] for x in result["answers"]] == [KR + "MetalLB"]
+    assert (KR + "MetalLB", KG + "usedInEnvironment", KR + "private-environment") in _facts(result)

@@ -478,10 +478,21 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         explained = anchor | tokens | cue_tokens
         # another named entity narrows the answer when some answers are linked to it ("used on premises")
         restrict: list[str] = []
+        rival = False
         for o, e2 in named:
             otoks = ctx.mention_tokens(o)
             if o is m or otoks <= explained or e2 == entity:
                 continue
+            answers = [v for v in _values(eng, entity, prop, direction) if isinstance(v, str)]
+            if (
+                not ctx.disjunction  # "Deployment or StatefulSet?" names the choices, not a rival
+                and e2 not in answers
+                and any(_shared_class(eng, [v, e2]) for v in answers)
+            ):
+                # "LoadBalancer ... in a PRIVATE environment" against the answer "public cloud": the question names
+                # another thing of the answer's kind, so it asks from that thing, not for this relation's values
+                rival = True
+                break
             linked = [
                 v for v in _values(eng, entity, prop, direction) if isinstance(v, str) and _linked(eng, v, e2)
             ]
@@ -489,6 +500,8 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             if linked and len(linked) < n_entities:
                 restrict.append(e2)
                 explained |= otoks
+        if rival:
+            continue
         # "node" names the class as much as an entity
         # ("CNI plugin" is the entity's own label and only an alternative name of its one-member class: no ambiguity)
         own_label = any(c.iri == entity and c.source == "label" for c in m.candidates)
