@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -356,3 +357,38 @@ def test_solutions_json_is_the_documents_json_written_row_by_row(truncated: bool
     expected = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     assert execute.solutions_json(result, 7) == expected
     assert len(json.loads(expected)["results"]["bindings"]) == 6
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities need os.setpriority (Linux)")
+@pytest.mark.parametrize(
+    ("case", "restorable", "abandoned", "rows", "demoted"),
+    [
+        ("privileged, in the engine", True, False, 0, True),
+        ("unprivileged, in the engine before the deadline", False, False, 0, False),
+        ("unprivileged, abandoned after the deadline", False, True, 0, True),
+        ("pulling rows (holds the GIL)", True, True, 5, False),
+    ],
+)
+def test_demotion_never_leaves_a_thread_that_may_hold_the_gil_at_low_priority(
+    monkeypatch: pytest.MonkeyPatch, case: str, restorable: bool, abandoned: bool, rows: int, demoted: bool
+) -> None:
+    monkeypatch.setattr(execute, "can_restore_priority", lambda: restorable)
+    release, ready = threading.Event(), threading.Event()
+    ids: list[int] = []
+
+    def stand_in() -> None:  # plays the evaluation thread
+        ids.append(threading.get_native_id())
+        ready.set()
+        release.wait(10)
+
+    thread = threading.Thread(target=stand_in, daemon=True)
+    thread.start()
+    ready.wait(5)
+    try:
+        job = execute.Job(native_id=ids[0], rows=rows, evaluating=True)
+        execute.demote(job, abandoned=abandoned)
+        assert job.demoted is demoted
+        assert (os.getpriority(os.PRIO_PROCESS, ids[0]) > os.getpriority(os.PRIO_PROCESS, 0)) is demoted
+    finally:
+        release.set()
+        thread.join(5)

@@ -148,6 +148,8 @@ def run_with_deadline(work: Callable[[Deadline, Job], Any], seconds: float, grac
         if job.error is not None:
             raise job.error
         return Run(job.result)
+    if not job.demoted:
+        demote(job, abandoned=True)  # left running until the worker retires: it yields the CPU to the others
     if job.partial is not None:
         return Run(job.partial, runaway=True)
     raise Runaway(timeout_message(seconds))
@@ -237,13 +239,30 @@ def _start_thread(target: Callable[[], bool]) -> None:
     threading.Thread(target=_serve, args=(inbox,), name="kubekg-sparql-eval", daemon=True).start()
 
 
-def demote(job: Job) -> None:
+def can_restore_priority() -> bool:
+    """Whether this process may raise a demoted thread's priority back to nice 0 (root, or RLIMIT_NICE >= 20)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return True
+    try:
+        import resource
+
+        return resource.getrlimit(resource.RLIMIT_NICE)[0] >= 20  # the nice ceiling is 20 - the soft limit
+    except (ImportError, AttributeError, OSError, ValueError):
+        return False
+
+
+def demote(job: Job, *, abandoned: bool = False) -> None:
     """Lower the CPU priority of an evaluation stuck inside the engine, so short queries keep their latency.
 
     Only a thread that has not produced a row yet is demoted: it runs native code without the GIL, so a lower
-    priority cannot delay other threads of the worker (a demoted thread holding the GIL would).
+    priority cannot delay other threads of the worker (a demoted thread holding the GIL would). When the process
+    cannot give the priority back (an unprivileged process without RLIMIT_NICE), a thread that later pulls rows
+    would hold the GIL at nice 10 and, on a busy machine, stall the worker's other requests (the deadline's
+    answer among them): then only an ``abandoned`` thread (its deadline passed, its client answered) is demoted.
     """
     if job.native_id is None or not job.evaluating or job.rows or not hasattr(os, "setpriority"):
+        return
+    if not abandoned and not can_restore_priority():
         return
     with contextlib.suppress(OSError):  # not Linux, or the thread already ended
         os.setpriority(os.PRIO_PROCESS, job.native_id, DEMOTED_NICE)
