@@ -112,6 +112,16 @@ def test_sparql_rows_are_capped(kg: KnowledgeGraph) -> None:
     assert graph["kind"] == "graph" and ("kr:nfs" in graph["turtle"] or ns.KR + "nfs" in graph["turtle"])
 
 
+def test_sparql_refuses_a_query_over_the_configured_pattern_cap(kg: KnowledgeGraph, app: Flask) -> None:
+    assert ToolContext.from_config(kg, app.config).max_patterns == app.config["MAX_PATTERNS"]
+    ctx = ToolContext(kg, max_patterns=3)
+    query = "SELECT * WHERE { ?a ?p ?b . ?b ?q ?c . ?c ?r ?d . ?d ?s ?e }"
+    with pytest.raises(KubeKGError) as refused:
+        T.call_tool("sparql", {"query": query}, ctx)
+    assert refused.value.code == "query_too_complex" and "KUBEKG_MAX_PATTERNS" in refused.value.message
+    assert T.call_tool("sparql", {"query": query}, ToolContext(kg))["kind"] == "select"
+
+
 def test_sparql_asserted_only_hides_the_inferred_graph(ctx: ToolContext) -> None:
     query = (
         "ASK { kr:nfs kg:supportsAccessMode kr:ReadWriteMany }"  # derived by rule from the vendor-table cells

@@ -82,6 +82,7 @@ class ToolContext:
     max_rows: int = 10_000
     max_question_chars: int = 500
     service_allowlist: tuple[str, ...] = ()
+    max_patterns: int = 64  # MAX_PATTERNS: the query complexity cap of /sparql
     simulation_timeout: float = 10.0  # SIMULATION_TIMEOUT: the wall-clock budget of one simulate_* run
     on_runaway: Callable[[], None] | None = None
 
@@ -101,6 +102,7 @@ class ToolContext:
             max_rows=int(get("MAX_ROWS", 10_000)),
             max_question_chars=int(get("MAX_QUESTION_CHARS", 500)),
             service_allowlist=tuple(get("SERVICE_ALLOWLIST", ()) or ()),
+            max_patterns=int(get("MAX_PATTERNS", 64)),
             simulation_timeout=float(get("SIMULATION_TIMEOUT", 10.0)),
             on_runaway=on_runaway,
         )
@@ -221,6 +223,7 @@ def run_sparql(ctx: ToolContext, args: dict[str, Any]) -> dict[str, Any]:
             timeout=timeout,
             max_rows=ctx.max_rows,
             allowlist=guard.AllowList(ctx.service_allowlist),
+            max_patterns=ctx.max_patterns,
         )
     except execute.Runaway:
         if ctx.on_runaway is not None:
