@@ -113,6 +113,12 @@ class DescriptionIndex:
             for lemma in bag:
                 df[lemma] += 1
                 self.postings[lemma].add(e)
+        # lemma -> {entity whose bag has it: the indices of that entity's literals holding it}
+        self.by_lemma: dict[str, dict[str, tuple[int, ...]]] = {}
+        for e, bag in self.bags.items():
+            in_texts = self.text_postings.get(e, {})
+            for lemma in bag:
+                self.by_lemma.setdefault(lemma, {})[e] = in_texts.get(lemma, ())
         n = max(len(self.bags), 1)
         self.idf = {lemma: math.log(1 + n / c) for lemma, c in df.items()}
 
@@ -173,29 +179,34 @@ class DescriptionIndex:
         """:meth:`score` of the entities ``among`` whose bag shares a lemma with the question, in one pass over the
         lemmas' postings (the same additions in the same order as :meth:`score`, so the same floats)."""
         idf = self.idf
-        union: dict[str, float] = {}
-        hits: dict[str, list[str]] = {}
-        per_text: dict[str, dict[int, float]] = {}
+        state: dict[
+            str, list
+        ] = {}  # entity -> [idf sum of its hits, its hit lemmas, literal index -> idf sum]
         for lemma in lemmas:
-            entities = self.postings.get(lemma)
-            if not entities:
+            per_entity = self.by_lemma.get(lemma)
+            if not per_entity:
                 continue
             w = idf.get(lemma, 0.0)
-            for e in entities & among:
-                union[e] = union.get(e, 0) + w
-                hits.setdefault(e, []).append(lemma)
-                ks = self.text_postings[e].get(lemma)
+            for e in per_entity.keys() & among:
+                acc = state.get(e)
+                if acc is None:
+                    acc = state[e] = [0, [lemma], None]
+                else:
+                    acc[1].append(lemma)
+                acc[0] += w
+                ks = per_entity[e]
                 if ks:
-                    texts = per_text.setdefault(e, {})
+                    texts = acc[2]
+                    if texts is None:
+                        texts = acc[2] = {}
                     for k in ks:
                         texts[k] = texts.get(k, 0) + w
         out: dict[str, tuple[float, set[int]]] = {}
-        for e, total in union.items():
-            texts = per_text.get(e)
+        for e, (total, hit, texts) in state.items():
             best = max(texts.values()) if texts else 0.0
             if best < 0.0:
                 best = 0.0
-            out[e] = (best + 0.25 * (total - best), {i for lemma in hits[e] for i in lemmas[lemma]})
+            out[e] = (best + 0.25 * (total - best), {i for lemma in hit for i in lemmas[lemma]})
         return out
 
     def evidence(self, entity: str, lemmas: dict[str, list[int]]) -> list[Evidence]:
