@@ -185,14 +185,13 @@ class Lexicon:
                     break
                 span = text[start : last.end]
                 key = normalize_name(span)
-                keys = [key]
+                cands = list(self.keys.get(key, ()))  # one candidate per IRI in a bucket
                 if last.tag == "EN" and last.form.isalpha():
-                    keys.append(normalize_name(text[start : last.start] + singular(last.form)))
-                cands: list[Candidate] = []
-                for k in dict.fromkeys(keys):
-                    for c in self.keys.get(k, ()):
-                        if c.iri not in {x.iri for x in cands}:
-                            cands.append(c)
+                    other = normalize_name(text[start : last.start] + singular(last.form))
+                    more = self.keys.get(other, ()) if other != key else ()
+                    if more:
+                        seen = {c.iri for c in cands}
+                        cands += [c for c in more if c.iri not in seen]
                 if cands:
                     m = Mention(i, j, start, last.end, span, cands)
                     found.append((-(last.end - start), 0, i, m))
@@ -203,13 +202,18 @@ class Lexicon:
         chosen = _select(found)
         taken = {k for m in chosen for k in range(m.first, m.last + 1)}
         fuzzy: list[tuple[int, int, int, Mention]] = []
+        # running counts of linked tokens and of words the lexicon does not know, for any span i..j at once
+        linked, unknown = [0], [0]
+        for k, t in enumerate(tokens):
+            linked.append(linked[-1] + (1 if k in taken else 0))
+            word = t.meaningful and t.tag not in ("PUNCT", "SO", "SW")
+            unknown.append(unknown[-1] + (1 if word and not self._known(t) else 0))
         for a_pos, i in enumerate(anchors):
             for j in anchors[a_pos : a_pos + 3]:
-                if any(k in taken for k in range(i, j + 1)) or breaks[j + 1] != breaks[i]:
+                if linked[j + 1] != linked[i] or breaks[j + 1] != breaks[i]:
                     break
-                words = [t for t in tokens[i : j + 1] if t.meaningful and t.tag not in ("PUNCT", "SO", "SW")]
-                if all(self._known(t) for t in words):
-                    continue
+                if unknown[j + 1] == unknown[i]:
+                    continue  # every word of the span is a known word
                 span = text[tokens[i].start : tokens[j].end]
                 key = normalize_name(span)
                 cands = self.fuzzy(key)
