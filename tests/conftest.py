@@ -1,7 +1,8 @@
 """Fixtures shared by the browser tests of every package: one headless Chromium and a live app server.
 
-``browser`` launches Debian's Chromium through Playwright once per session (skipping with the reason when it
-is not installed); ``live_url`` serves ``create_app`` on the requesting package's ``kg`` fixture on a free
+``browser`` launches Debian's Chromium through Playwright for one test module (skipping with the reason when it
+is not installed; module scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+thread while it lives, which would break later tests that call ``asyncio.run``); ``live_url`` serves ``create_app`` on the requesting package's ``kg`` fixture on a free
 loopback port, with the question answerer built before the first page load.
 """
 
@@ -29,9 +30,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, shared by every browser test of the run."""
+    """Debian's Chromium driven by Playwright, shared by the browser tests of one module."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(
             f"Chromium is not installed at {CHROMIUM} (Debian: apt-get install chromium; .ci/run does this)"
