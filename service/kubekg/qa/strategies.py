@@ -95,7 +95,19 @@ def cue_match(eng: Answerer, kind: Kind, ctx: Context) -> tuple[float, set[int]]
 def entity_mentions(
     eng: Answerer, ctx: Context, classes: set[str] | None = None
 ) -> list[tuple[Mention, str]]:
-    """(mention, entity IRI) pairs, optionally only entities of the given classes."""
+    """(mention, entity IRI) pairs, optionally only entities of the given classes.
+
+    Computed once per question and class set (every kind's reader asks): callers must not change the list.
+    """
+    memo = ctx.__dict__.setdefault("_entity_mentions", {})
+    key = frozenset(classes) if classes else None
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _entity_mentions(eng, ctx, classes)
+    return found
+
+
+def _entity_mentions(eng: Answerer, ctx: Context, classes: set[str] | None) -> list[tuple[Mention, str]]:
     out = []
     for m in ctx.mentions:
         iris = [c.iri for c in m.candidates if c.kind == "entity"]
