@@ -1222,19 +1222,18 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         for lemma, idxs in ctx.lemma_set(exclude=t_tokens).items()
         if any(i in ctx.content for i in idxs)
     }
+    among = set(candidates)
     mentioned: dict[str, set[int]] = {}
     for m in ctx.mentions:
         for c in m.candidates:
-            if c.iri in candidates:
+            if c.iri in among:
                 mentioned.setdefault(c.iri, set()).update(ctx.mention_tokens(m))
-    # only candidates that share a word with the question (or are named in it) can score
-    touched = set(mentioned)
-    for lemma in words:
-        touched |= eng.descriptions.postings.get(lemma, set())
+    # only candidates that share a word with the question (score_all's) or are named in it can score
+    scores = eng.descriptions.score_all(words, among)
     scored = []
-    wanted = [cand for cand in candidates if cand in touched]
-    scores = eng.descriptions.score_all(words, set(wanted))
-    for cand in wanted:
+    for cand in candidates:
+        if cand not in scores and cand not in mentioned:
+            continue
         score, tokens = scores.get(cand) or (0.0, set())
         if cand in mentioned:
             score += mention_weight
