@@ -5,6 +5,7 @@ question templates kept apart from the vocabulary, which comes from the graph's 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,14 +57,22 @@ class Kind:
     slots: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {types: [IRI], many, via, note}
 
     def slot_types(self, name: str) -> set[str]:
-        """The classes (or properties, or datatypes) a slot takes, as full IRIs; empty when any will do."""
-        return {expand(x) for x in (self.slots.get(name) or {}).get("types", [])}
+        """The classes (or properties, or datatypes) a slot takes, as full IRIs; empty when any will do.
+
+        Expanded once per slot (readers ask on every question); each call gets its own copy.
+        """
+        cache = self.__dict__.setdefault("_slot_types", {})  # not a field: equality and hash ignore it
+        found = cache.get(name)
+        if found is None:
+            found = cache[name] = frozenset(expand(x) for x in (self.slots.get(name) or {}).get("types", []))
+        return set(found)
 
     def slot_via(self, name: str) -> str | None:
         via = (self.slots.get(name) or {}).get("via")
         return expand(via) if via else None
 
 
+@functools.lru_cache(maxsize=4096)
 def expand(name: str) -> str:
     """``kg:Foo`` -> full IRI (kinds.yaml writes prefixed names)."""
     prefix, _, local = name.partition(":")
