@@ -375,6 +375,7 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         # "the Retain reclaim policy", "the access mode RWO": the entity's own class named beside it
         anchor = anchor | _apposed_class_tokens(eng, ctx, m, entity)
         options = []
+        not_wording = anchor | t_tokens
         for prop, direction in eng.index.entity_props.get(entity, set()):
             if allowed and prop not in allowed:
                 continue
@@ -382,7 +383,7 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 continue  # "which container runtimes": only the kinds or examples of the thing named
             if prop not in eng.index.properties:
                 continue
-            score, tokens = eng.property_match(prop, ctx, anchor | t_tokens)
+            score, tokens = eng.property_match(prop, ctx, not_wording)
             options.append((score, prop, direction, tokens))
         if not options:
             continue
