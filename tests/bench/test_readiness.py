@@ -34,6 +34,7 @@ def _graph_with_cache(kg, root):
         cache=types.SimpleNamespace(root=root),
         queries_dir=kg.queries_dir,
         select=kg.select,
+        query=kg.query,
         explain=kg.explain,
     )
 
