@@ -763,7 +763,7 @@ class Updater:
 
 def disabled() -> UpdatesDisabled:
     return UpdatesDisabled(
-        "SPARQL Update is disabled on this server; an operator can enable it with UPDATES=on and an UPDATE_TOKEN"
+        "SPARQL Update is disabled on this server; an operator can enable it with KUBEKG_UPDATES=on and a KUBEKG_UPDATE_TOKEN"
     )
 
 

@@ -303,7 +303,7 @@ SCHEMAS: dict[str, Any] = {
             "recordRun": {
                 "type": "boolean",
                 "description": "Also store the run as a named graph https://kubekg.dev/graph/run/<id> (a write: "
-                "needs UPDATES=on and 'Authorization: Bearer <UPDATE_TOKEN>'; at most MAX_RECORDED_RUNS run "
+                "needs KUBEKG_UPDATES=on and 'Authorization: Bearer <KUBEKG_UPDATE_TOKEN>'; at most MAX_RECORDED_RUNS run "
                 "graphs are kept). The response then carries runGraph.",
             }
         },

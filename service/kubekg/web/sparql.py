@@ -393,7 +393,7 @@ def write_log(action: str) -> update.UpdateLog:
     if state.updater is None or state.log is None:
         raise update.UpdatesDisabled(
             f"{action} writes to the store, and writes are disabled on this server; an operator can enable "
-            "them with UPDATES=on and an UPDATE_TOKEN"
+            "them with KUBEKG_UPDATES=on and a KUBEKG_UPDATE_TOKEN"
         )
     authorize(action)
     return state.log
