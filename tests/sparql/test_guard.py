@@ -262,6 +262,31 @@ def test_the_pattern_cap_refuses_past_the_limit_only() -> None:
     guard.check_patterns(star(200), limit=500)  # the limit is a parameter (the KUBEKG_MAX_PATTERNS setting)
 
 
+def test_long_iris_do_not_count_toward_the_cap() -> None:
+    """Prefix declarations and full IRIs hold many '.' and '/' that are no tokens: a few patterns pass."""
+    prologue = "".join(f"PREFIX p{i}: <https://example.org/a/b/c.d/e.f/{i}#>\n" for i in range(40))
+    body = " . ".join(f"<https://kubekg.dev/id/x.y/{i}> ?p ?o{i}" for i in range(10))
+    guard.check_patterns(prologue + "SELECT * WHERE { " + body + " }")
+
+
+@pytest.mark.parametrize(
+    ("case", "text"),
+    [
+        # a '<' comparison and a later '>' with nothing between that the IRI shortcut may drop
+        (
+            "patterns between two comparisons",
+            "SELECT*WHERE{?a?b?c FILTER(?a<?b)" + "?s?p?o." * 80 + "FILTER(?c>?d)}",
+        ),
+        ("a && chain inside a comparison", "SELECT*WHERE{?a?b?c FILTER(?a<?b" + "&&?c" * 80 + ">?d)}"),
+        ("a || chain inside a comparison", "SELECT*WHERE{?a?b?c FILTER(?a<1" + "||1" * 80 + ">?d)}"),
+        ("groups inside a comparison", "SELECT*WHERE{?a?b?c FILTER(?a<1" + "||EXISTS{?a?b?c}" * 40 + ">2)}"),
+    ],
+)
+def test_comparisons_cannot_hide_tokens_from_the_cap(case: str, text: str) -> None:
+    with pytest.raises(guard.TooComplex):
+        guard.check_patterns(text)
+
+
 def test_every_shipped_query_is_under_the_pattern_cap() -> None:
     from kubekg import paths
 

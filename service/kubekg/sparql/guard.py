@@ -439,6 +439,16 @@ _JOINS = frozenset({".", ";", "/", "|", "{", "||", "&&"})
 _JOIN_CHARS = ".;,/|{&"
 
 
+# What the lexer reads as an IRI reference, narrowed (no '&', '(', ')', '?', '$', quotes, ',' or ';') so that a
+# '<' comparison operator can never start a match that swallows a counted token: a comparison sits inside
+# parentheses it cannot leave, and '||', '&&', '|' and '{' cannot occur in a match.
+_IRI_LIKE = re.compile(r"<[^<>\"'{}|^`\\\x00-\x20&()?$,;]*>")
+
+
+def _quick_bound(text: str) -> int:
+    return sum(text.count(c) for c in _JOIN_CHARS)
+
+
 def pattern_count(text: str, limit: int | None = None) -> int:
     """Triple patterns, groups and join operators of a query, counted on its tokens (strings, IRIs, comments
     excluded): each '.', ';' and top-level ',' (one more triple pattern), '/' and '|' (a path step or branch),
@@ -447,6 +457,11 @@ def pattern_count(text: str, limit: int | None = None) -> int:
     count = 0
     parens = 0
     for token in lexer.iter_tokens(text):
+        if token.kind == "iri" and not _IRI_LIKE.fullmatch(token.text):
+            # '<' may be a comparison the lexer read as the start of an IRI ("?a<?b) ?s ?p ?o . ... (?c>?d"):
+            # count every join character inside, an upper bound of whatever it swallowed
+            count += _quick_bound(token.text)
+            continue
         if token.kind != "punct":
             continue
         value = token.text
@@ -463,8 +478,10 @@ def pattern_count(text: str, limit: int | None = None) -> int:
 
 def check_patterns(text: str, limit: int = MAX_PATTERNS) -> None:
     """Refuse (400 query_too_complex) a query with more than ``limit`` triple patterns, groups and operators."""
-    if sum(text.count(c) for c in _JOIN_CHARS) <= limit:
-        return  # every counted token holds one of these characters: the count cannot exceed the limit
+    # Every counted token holds one of _JOIN_CHARS, so their number bounds the count from above; IRIs (prefix
+    # declarations, full IRIs of bound terms) hold many '.' and '/' that are no tokens, so they are dropped first.
+    if _quick_bound(text) <= limit or _quick_bound(_IRI_LIKE.sub("", text)) <= limit:
+        return
     if pattern_count(text, limit) > limit:
         raise TooComplex(
             f"the query has more than {limit} triple patterns, groups and join operators ('.', ';', ',', '/', "
