@@ -96,3 +96,21 @@ def test_passive_suffix_after_a_noun_is_not_meaningful_even_with_the_graph_dicti
     assert phrase_lemmas("지원되나요") == phrase_lemmas("지원하는") == ("지원",)
     tags = [(t.form, t.meaningful) for t in analyse("NFS는 RWX가 지원되나요?").tokens]
     assert ("되", False) in tags
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "content"),
+    [
+        ("Name the service types.", "Name", False),  # an asking verb
+        ("List the access modes.", "List", False),
+        (
+            "Which service type forwards to a name outside the cluster?",
+            "name",
+            True,
+        ),  # a noun after a determiner
+        ("What does the list of stages say?", "list", True),
+    ],
+)
+def test_asking_verbs_are_content_only_as_nouns(question, word, content):
+    token = next(t for t in analyse(question).tokens if t.form == word)
+    assert token.content is content

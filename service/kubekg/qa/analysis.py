@@ -44,6 +44,9 @@ EN_STOP = {
     "exist", "exists", "lik", "like", "mention", "document", "say", "says", "accord",
 }  # fmt: skip
 _EN_STOP_STEMS = {stem(w) for w in EN_STOP}
+# asking verbs that are nouns after a determiner ("forwards to a name outside the cluster"): then they are content
+_EN_VERB_NOUNS = {"name", "list"}
+_EN_DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "your", "my"}
 
 _EN_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:'[a-z]+)?|\d+(?:\.\d+)?[A-Za-z%]*|[^\sA-Za-z0-9]")
 _NEGATION_EN = {"not", "n't", "no", "never", "without", "cannot", "lack", "neither", "nor"}
@@ -156,6 +159,8 @@ def _en_tokens(text: str, offset: int = 0) -> list[Token]:
                 e -= 2
             lemma = stem(low)
             content = lemma not in _EN_STOP_STEMS and low not in EN_STOP
+            if low in _EN_VERB_NOUNS and out and out[-1].form.lower() in _EN_DETERMINERS:
+                content = True
             out.append(Token(form, lemma, "EN", s, e, True, content))
         else:
             out.append(Token(form, form, "PUNCT", s, e, form in "-", False))
