@@ -94,8 +94,20 @@ def test_live_serve_start_probe_metrics_access_log_and_stop(free_port, wait_http
         (["--extra-data", "http://g=/no/such/file.nt"], {}, "--extra-data"),
         ([], {"KUBEKG_CORS_ORIGINS": "not-an-origin"}, "KUBEKG_CORS_ORIGINS='not-an-origin'"),
         ([], {"KUBEKG_QUERY_TIMEOUT": "-1"}, "KUBEKG_QUERY_TIMEOUT='-1'"),
+        (["--response-cache", "lots"], {}, "--response-cache='lots'"),
+        (["--max-patterns", "-3"], {}, "--max-patterns='-3'"),
     ],
-    ids=["port", "workers", "token", "store", "extra-data", "cors-env", "timeout-env"],
+    ids=[
+        "port",
+        "workers",
+        "token",
+        "store",
+        "extra-data",
+        "cors-env",
+        "timeout-env",
+        "response-cache",
+        "max-patterns",
+    ],
 )
 def test_bad_configuration_exits_2_with_the_message(args, env, needle, monkeypatch, capsys):
     from kubekg.cli import main
@@ -135,12 +147,15 @@ def test_print_config_shows_the_resolved_settings(capsys, monkeypatch):
                 "on",
                 "--update-token",
                 "secret-token-1",
+                "--response-cache",
+                "0",
             ]
         )
         == 0
     )
     out = capsys.readouterr().out
     assert re.search(r"^PORT\s+9999\b", out, re.M) and re.search(r"^MAX_ROWS\s+77\b", out, re.M)
+    assert re.search(r"^RESPONSE_CACHE\s+0\b", out, re.M)
     assert "secret-token-1" not in out
 
 

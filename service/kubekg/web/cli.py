@@ -32,6 +32,7 @@ FLAGS: dict[str, str] = {
     "--cache-dir": "CACHE_DIR",
     "--simulation-timeout": "SIMULATION_TIMEOUT",
     "--max-recorded-runs": "MAX_RECORDED_RUNS",
+    "--response-cache": "RESPONSE_CACHE",
 }
 _FLAG_OF = {setting: flag for flag, setting in FLAGS.items()}
 _HELP = {s.name: s.help for s in SETTINGS}
