@@ -45,28 +45,18 @@ def judge(result: dict[str, Any]) -> list[dict[str, Any]]:
     def add(name: str, goal: str, figure: Any, met: bool | None, detail: Any = None) -> None:
         targets.append({"target": name, "goal": goal, "figure": figure, "met": met, "detail": detail})
 
-    cmp = _compare(result, "repeated", "oxigraph", REPEATED_FACTOR, p99=True)
-    add(
-        "sparql-repeated-vs-oxigraph",
-        f">= {REPEATED_FACTOR:g}x Oxigraph req/s, p99 no worse",
-        {
-            c: f"{v['ratio']}x, p99 {v['kubekgP99Ms']} vs {v['peerP99Ms']} ms"
-            for c, v in cmp["levels"].items()
-        },
-        cmp["met"] if cmp["levels"] else None,
-        cmp["levels"],
-    )
-    cmp = _compare(result, "unique", "oxigraph", UNIQUE_FACTOR_OXIGRAPH, p99=True)
-    add(
-        "sparql-unique-vs-oxigraph",
-        f">= {UNIQUE_FACTOR_OXIGRAPH:g}x Oxigraph req/s, p99 no worse",
-        {
-            c: f"{v['ratio']}x, p99 {v['kubekgP99Ms']} vs {v['peerP99Ms']} ms"
-            for c, v in cmp["levels"].items()
-        },
-        cmp["met"] if cmp["levels"] else None,
-        cmp["levels"],
-    )
+    for mode, factor in (("repeated", REPEATED_FACTOR), ("unique", UNIQUE_FACTOR_OXIGRAPH)):
+        cmp = _compare(result, mode, "oxigraph", factor, p99=True)
+        add(
+            f"sparql-{mode}-vs-oxigraph",
+            f">= {factor:g}x Oxigraph req/s, p99 no worse",
+            {
+                c: f"{v['ratio']}x, p99 {v['kubekgP99Ms']} vs {v['peerP99Ms']} ms"
+                for c, v in cmp["levels"].items()
+            },
+            cmp["met"] if cmp["levels"] else None,
+            cmp["levels"],
+        )
     cmp = _compare(result, "unique", "rdflib-endpoint", UNIQUE_FACTOR_RDFLIB, p99=False)
     add(
         "sparql-unique-vs-rdflib-endpoint",
