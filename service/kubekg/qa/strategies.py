@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kubekg import ns
 from kubekg.qa import hpa as hpa_math
-from kubekg.qa.context import Context
+from kubekg.qa.context import Context, phrase_seq
 from kubekg.qa.describe import word_run
 from kubekg.qa.kinds import Kind, expand
 from kubekg.qa.lexicon import Mention
@@ -1253,6 +1253,13 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         fits = {w[1]: eng.descriptions.best_text(w[1], words, seq) for w in winners}
         ranked = sorted(winners, key=lambda w: fits[w[1]], reverse=True)
         winners = [w for w in ranked if fits[w[1]] == fits[ranked[0][1]]]
+    if len(winners) > 1:
+        # still equal ("PV를 미리 만들어 두는 방식은?"): the question's other words may name the kind of thing it
+        # asks for ("방식" of "프로비저닝 방식"); keep the winners whose class names use them
+        named = [(w, _class_word_tokens(eng, w[1], words, w[2])[0]) for w in winners]
+        most = max(len(t) for _, t in named)
+        if most:
+            winners = [(w[0], w[1], w[2] | t) for w, t in named if len(t) == most]
     if ctx.target and all(any(c.iri == w[1] for c in ctx.target[0].candidates) for w in winners):
         return []  # "What is Ingress?": the asked-for class and the answer share one name, a definition fits
     second = next((x[0] for x in scored if x[0] < top - 1e-9), 0.0)
@@ -1260,6 +1267,15 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         return []  # no clear winner: do not guess
     if len(candidates) > 1 and top < 2.0:
         return []
+    if global_ and len(winners) == 1:
+        # no class named, but a word names the winner's kind ("PV를 미리 만들어 두는 방식": "방식" of "프로비저닝
+        # 방식"): the winner need only stand out among the things of that kind
+        tokens, kinds = _class_word_tokens(eng, winners[0][1], words, winners[0][2])
+        if tokens:
+            winners = [(winners[0][0], winners[0][1], winners[0][2] | tokens)]
+            second = next(
+                (x[0] for x in scored if x[0] < top - 1e-9 and eng.index.has_type(x[1], kinds)), 0.0
+            )
     if global_:
         # no class named: only a strong, distinctive match of several words counts
         matched = {lemma for lemma, idxs in words.items() if set(idxs) & winners[0][2]}
@@ -1316,6 +1332,27 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             },
         )
     ]
+
+
+def _class_word_tokens(
+    eng: Answerer, entity: str, words: dict[str, list[int]], used: set[int]
+) -> tuple[set[int], set[str]]:
+    """The question's tokens, not yet matched for entity, whose lemmas occur in the names of entity's classes
+    ("방식" of "프로비저닝 방식"), and those classes."""
+    cache = eng.__dict__.setdefault("_class_name_lemmas", {})
+    found: set[int] = set()
+    classes: set[str] = set()
+    for cls in eng.index.types.get(entity, ()):
+        lemmas = cache.get(cls)
+        if lemmas is None:
+            lemmas = cache[cls] = frozenset(
+                lemma for text, _lang, _src in eng.index.names.get(cls, []) for lemma in phrase_seq(text)
+            )
+        hit = {i for lemma, idxs in words.items() if lemma in lemmas for i in idxs if i not in used}
+        if hit:
+            found |= hit
+            classes.add(cls)
+    return found, classes
 
 
 def run_describe(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:

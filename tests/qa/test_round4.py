@@ -1,0 +1,38 @@
+"""Round-4 answer behaviours: a word naming the kind asked for, nouns that look like asking verbs, and more.
+
+Table-driven, named by case; each asserts the answer entities and that every answer is backed by cited evidence
+from the document's sections, never only the text.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+KR = "https://kubekg.dev/id/"
+
+
+def _answer_iris(result: dict) -> list[str]:
+    return [a.get("iri", a.get("value")) for a in result["answers"]]
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "expected", "section"),
+    [
+        # "방식" names the winner's class (프로비저닝 방식): the description need only stand out among its kind
+        ("ko_kind_word_static", "PV를 미리 만들어 두는 방식은?", [KR + "static-provisioning"], "pv-provisioning"),
+        ("ko_kind_word_static_order", "미리 PV를 만들어 두는 방식은?", [KR + "static-provisioning"],
+         "pv-provisioning"),
+        # "a name" is a noun here, not the asking verb "name ..."
+        ("en_name_noun", "Which service type forwards to a name outside the cluster?", [KR + "ExternalName"],
+         "service-network"),
+    ],
+)  # fmt: skip
+def test_entity_answers(answerer, case, question, expected, section):
+    result = answerer.answer(question)
+    assert result["understood"] is True, case
+    assert _answer_iris(result) == expected, case
+    assert result["evidence"], case
+    assert any(
+        s.endswith("/" + section)
+        for s in (x.get("iri", x) if isinstance(x, dict) else x for x in result["sources"])
+    ), (case, result["sources"])
