@@ -22,6 +22,11 @@ def _answer_iris(result: dict) -> list[str]:
         ("ko_kind_word_static", "PV를 미리 만들어 두는 방식은?", [KR + "static-provisioning"], "pv-provisioning"),
         ("ko_kind_word_static_order", "미리 PV를 만들어 두는 방식은?", [KR + "static-provisioning"],
          "pv-provisioning"),
+        # the document's "Pod 내 컨테이너들" names the multi-container pod; "share"/"공유" words its characteristics
+        ("en_pod_containers_share", "What do containers in a pod share?",
+         [KR + "shared-disk-volumes", KR + "shared-ip-and-port"], "multi-container"),
+        ("ko_pod_containers_share", "파드 안의 컨테이너들은 무엇을 공유하나요?",
+         [KR + "shared-disk-volumes", KR + "shared-ip-and-port"], "multi-container"),
         # "a name" is a noun here, not the asking verb "name ..."
         ("en_name_noun", "Which service type forwards to a name outside the cluster?", [KR + "ExternalName"],
          "service-network"),
@@ -36,3 +41,22 @@ def test_entity_answers(answerer, case, question, expected, section):
         s.endswith("/" + section)
         for s in (x.get("iri", x) if isinstance(x, dict) else x for x in result["sources"])
     ), (case, result["sources"])
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "fact"),
+    [
+        # the rest of the question ("an IP address") describes one value of the relation the wording names
+        ("en_share_ip", "Do containers in the same pod share an IP address?", (KR + "multi-container-pod",
+         "https://kubekg.dev/ontology#hasCharacteristic", KR + "shared-ip-and-port")),
+        ("ko_share_ip", "같은 파드의 컨테이너들은 IP를 공유하나요?", (KR + "multi-container-pod",
+         "https://kubekg.dev/ontology#hasCharacteristic", KR + "shared-ip-and-port")),
+        ("en_share_disk", "Do containers in a pod share disk volumes?", (KR + "multi-container-pod",
+         "https://kubekg.dev/ontology#hasCharacteristic", KR + "shared-disk-volumes")),
+    ],
+)  # fmt: skip
+def test_yes_by_a_described_value(answerer, case, question, fact):
+    result = answerer.answer(question)
+    assert result["answers"] == [{"value": True}], case
+    cited = {(e["s"].get("iri"), e["p"].get("iri"), e["o"].get("iri")) for e in result["evidence"]}
+    assert fact in cited, (case, cited)

@@ -841,6 +841,32 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
             explained = anchor | tokens | cue_tokens
             s = 2.0 + 3.0 + 3.0 * score + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
             readings.append(Reading(kind, s, explained, {"subject": e, "property": prop, "object": None}))
+    # one entity, a relation of it by its wording, and the rest of the question describing one of its values
+    # ("Do containers in the same pod share an IP address?": a characteristic whose own words say "IP address")
+    for m, e in ents:
+        anchor = ctx.mention_tokens(m)
+        for prop, direction in idx.entity_props.get(e, set()):
+            info = idx.properties.get(prop)
+            if direction != "out" or info is None or info.datatype:
+                continue
+            values = idx.out_edges.get((e, prop), [])
+            if len(values) < 2:
+                continue  # a single value would be named, not described
+            score, tokens = eng.property_match(prop, ctx, anchor)
+            if score < 0.6:
+                continue
+            used = anchor | tokens | cue_tokens
+            rest = {i: lemma for i, lemma in ctx.lemmas if i in ctx.content and i not in used}
+            if not rest:
+                continue
+            fitting = [v for v in values if set(rest.values()) <= eng.descriptions.own.get(v, set())]
+            if len(fitting) != 1:
+                continue
+            explained = used | set(rest)
+            s = 2.0 + 3.0 + 3.0 * score + 1.0 + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+            readings.append(
+                Reading(kind, s, explained, {"subject": e, "property": prop, "object": fitting[0]})
+            )
     return readings
 
 
