@@ -27,6 +27,8 @@ def _answer_iris(result: dict) -> list[str]:
          [KR + "shared-disk-volumes", KR + "shared-ip-and-port"], "multi-container"),
         ("ko_pod_containers_share", "파드 안의 컨테이너들은 무엇을 공유하나요?",
          [KR + "shared-disk-volumes", KR + "shared-ip-and-port"], "multi-container"),
+        # the cue "예" reads as a noun (alone Kiwi takes it for the interjection "yes")
+        ("ko_example_cue", "스테이트리스 애플리케이션의 예는?", [KR + "apache", KR + "nginx"], "stateless-stateful"),
         # "a name" is a noun here, not the asking verb "name ..."
         ("en_name_noun", "Which service type forwards to a name outside the cluster?", [KR + "ExternalName"],
          "service-network"),
@@ -60,3 +62,21 @@ def test_yes_by_a_described_value(answerer, case, question, fact):
     assert result["answers"] == [{"value": True}], case
     cited = {(e["s"].get("iri"), e["p"].get("iri"), e["o"].get("iri")) for e in result["evidence"]}
     assert fact in cited, (case, cited)
+
+
+def test_a_class_word_with_a_property_and_its_sub_property_reads_the_narrower(answerer, kg):
+    """ "디플로이먼트의 장점": both kg:hasFeature and its sub-property kg:addsFeature reach ControllerFeatures."""
+    result = answerer.answer("디플로이먼트의 장점은 무엇인가요?")
+    added = {
+        r["o"].value
+        for r in kg.select("SELECT ?o WHERE { kr:Deployment kg:addsFeature ?o }", asserted_only=True)
+    }
+    assert len(added) >= 2
+    assert set(_answer_iris(result)) == added
+
+
+def test_bare_korean_cue_nouns_keep_their_lemma():
+    from kubekg.qa.context import phrase_seq
+
+    assert phrase_seq("예") == ("예",)
+    assert phrase_seq("예시") == ("예시",)

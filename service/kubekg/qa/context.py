@@ -37,7 +37,12 @@ def phrase_seq(phrase: str) -> tuple[str, ...]:
     """The lemmas of a cue or label phrase exactly as :func:`seq_lemmas` reads a question's."""
     from kubekg.qa.analysis import analyse
 
-    return tuple(lemma for _, lemma in seq_lemmas(analyse(phrase).tokens))
+    found = tuple(lemma for _, lemma in seq_lemmas(analyse(phrase).tokens))
+    if not found and any("\uac00" <= ch <= "\ud7a3" for ch in phrase):
+        # a bare Korean noun can read as another part of speech alone ("예" as the interjection "yes"); in a
+        # question it carries a particle ("예는"), so read it that way
+        found = tuple(lemma for _, lemma in seq_lemmas(analyse(phrase + "는").tokens))
+    return found
 
 
 @dataclass

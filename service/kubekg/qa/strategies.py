@@ -410,6 +410,13 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 )
             }
             props = {p for p, _ in fitting}
+            if len(props) > 1:
+                # "디플로이먼트의 장점": a property and its sub-property both fit; the sub-property is the more
+                # specific reading (as when words fit both)
+                narrower = {p for p in props if eng.index.super_props.get(p, set()) & props}
+                if len(narrower) == 1:
+                    props = narrower
+                    fitting = {(p, d) for p, d in fitting if p in narrower}
             if len(props) == 1:
                 scored = [(0.4, p, d, set()) for p, d in fitting]
         if not scored:
