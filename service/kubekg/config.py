@@ -217,6 +217,22 @@ def _cache_entries(name: str, raw: Any) -> int:
     return _int(0, 10_000_000)(name, raw)
 
 
+SERVERS = ("gunicorn", "granian")
+
+
+def _server(name: str, raw: Any) -> str:
+    """The HTTP front end; granian (an optional extra) must be importable when chosen."""
+    text = str(raw).strip().lower()
+    if text not in SERVERS:
+        raise ValueError(f"expected one of {', '.join(SERVERS)}")
+    if text == "granian":
+        import importlib.util
+
+        if importlib.util.find_spec("granian") is None:
+            raise ValueError("granian is not installed (pip install 'kubekg[granian]')")
+    return text
+
+
 def _default_workers() -> int:
     return max(1, min(os.cpu_count() or 2, 8))
 
@@ -227,12 +243,17 @@ def _default_data_dir() -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "SERVER",
+        _server,
+        "gunicorn",
+        "HTTP front end: gunicorn (default) or granian (opt-in, faster; no worker recycling after a runaway "
+        "query, and UPDATES off)",
+    ),
     Setting("HOST", _host, "127.0.0.1", "address to bind"),
     Setting("PORT", _int(1, 65535), 8000, "TCP port to bind"),
-    Setting(
-        "WORKERS", _int(1, 64), None, "gunicorn worker processes (default: the number of cores, at most 8)"
-    ),
-    Setting("THREADS", _int(1, 256), 4, "threads per worker (gthread)"),
+    Setting("WORKERS", _int(1, 64), None, "worker processes (default: the number of cores, at most 8)"),
+    Setting("THREADS", _int(1, 256), 4, "threads per worker (gunicorn gthread; granian blocking threads)"),
     Setting("QUERY_TIMEOUT", _float(0.0, 3600.0), 10.0, "default SPARQL query timeout in seconds"),
     Setting("MAX_TIMEOUT", _float(0.0, 3600.0), 60.0, "largest per-request timeout a client may ask for"),
     Setting("MAX_ROWS", _int(1, 10_000_000), 10_000, "row cap of SELECT results"),
@@ -286,6 +307,7 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 class Config:
     """The validated service configuration; the Flask config carries the same upper-case keys."""
 
+    SERVER: str
     HOST: str
     PORT: int
     WORKERS: int
@@ -355,6 +377,13 @@ class Config:
             )
         if self.UPDATES and not self.UPDATE_TOKEN:
             raise ConfigError(origin("UPDATE_TOKEN"), "", "is required when UPDATES is on")
+        if self.UPDATES and self.SERVER == "granian":
+            raise ConfigError(
+                origin("UPDATES"),
+                "on",
+                "needs SERVER=gunicorn: an update that runs past its deadline keeps the update log's exclusive "
+                "lock until its worker retires, and only gunicorn retires that worker",
+            )
 
     def as_flask(self) -> dict[str, Any]:
         """The upper-case keys for ``app.config`` (plus Flask's own MAX_CONTENT_LENGTH)."""

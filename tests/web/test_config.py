@@ -21,6 +21,7 @@ def test_defaults_match_the_issue():
     assert config.STORE == "embedded"
     assert config.SERVICE_ALLOWLIST == ()
     assert config.WORKERS >= 1 and config.THREADS >= 1
+    assert config.SERVER == "gunicorn"
 
 
 def test_every_setting_is_a_field_and_has_help():
@@ -82,6 +83,8 @@ def test_as_flask_carries_upper_case_keys_and_max_content_length():
         ("LOG_LEVEL", "debug", "DEBUG"),
         ("HOST", "::1", "::1"),
         ("HOST", "0.0.0.0", "0.0.0.0"),
+        ("SERVER", "gunicorn", "gunicorn"),
+        ("SERVER", " Granian ", "granian"),
     ],
     ids=lambda v: str(v)[:30],
 )
@@ -119,6 +122,7 @@ def test_good_environment_values(env, value, expected):
         ("LOG_LEVEL", "LOUD", "one of DEBUG"),
         ("HOST", "not a host!", "host name or IP"),
         ("DATA_DIR", "/etc/hostname", "not a directory"),
+        ("SERVER", "uwsgi", "one of gunicorn, granian"),
     ],
 )
 def test_bad_values_raise_config_error_naming_variable_and_value(name, value, message):

@@ -11,6 +11,7 @@ from kubekg.errors import ConfigError
 EXIT_CONFIG = 2
 # flag -> setting; every flag is optional and overrides the environment
 FLAGS: dict[str, str] = {
+    "--server": "SERVER",
     "--host": "HOST",
     "--port": "PORT",
     "--workers": "WORKERS",
@@ -34,6 +35,15 @@ FLAGS: dict[str, str] = {
     "--max-recorded-runs": "MAX_RECORDED_RUNS",
     "--response-cache": "RESPONSE_CACHE",
 }
+GRANIAN_NOTE = """\
+granian (opt-in) serves the same preloaded app in WORKERS forked processes with THREADS Python threads each.
+It does NOT keep two gunicorn guarantees:
+  - a worker is not recycled after a runaway query (one whose evaluation outlived its timeout): the client
+    still gets its 503 at the deadline, but the evaluation thread keeps a core busy until the engine returns;
+  - SPARQL Update is refused (UPDATES=on with SERVER=granian is a configuration error, exit 2): a runaway
+    update would hold the update log's exclusive lock until its worker retires, which only gunicorn does.
+Also absent under granian: gunicorn's worker heartbeat timeout and the LIMIT_REQUEST_LINE cap (granian's own
+HTTP/1 buffer limits apply)."""
 _FLAG_OF = {setting: flag for flag, setting in FLAGS.items()}
 _HELP = {s.name: s.help for s in SETTINGS}
 
@@ -42,9 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``kubekg serve`` to the kubekg command."""
     parser = subparsers.add_parser(
         "serve",
-        help="serve the SPARQL endpoint, REST API and web pages (gunicorn)",
-        description="Serve kubekg under gunicorn. Each flag overrides its KUBEKG_* environment variable; "
-        "a bad value stops start-up with exit status 2.",
+        help="serve the SPARQL endpoint, REST API and web pages (gunicorn, or granian with --server granian)",
+        description="Serve kubekg under gunicorn (default) or granian (--server granian, pip install\n"
+        "'kubekg[granian]'). Each flag overrides its KUBEKG_* environment variable; a bad value stops\n"
+        "start-up with exit status 2.",
+        epilog=GRANIAN_NOTE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for flag, name in FLAGS.items():
         kwargs = {

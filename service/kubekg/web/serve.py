@@ -1,10 +1,18 @@
-"""``kubekg serve``: the Flask app under gunicorn (gthread workers, app preloaded so the graph loads once).
+"""``kubekg serve``: the Flask app under gunicorn (gthread workers, app preloaded so the graph loads once), or,
+opt-in with ``KUBEKG_SERVER=granian``, under granian (a Rust HTTP server) with the same preloaded app.
 
 The app is built in the master before gunicorn starts (``preload_app``), so a bad configuration or a broken
 ontology file stops start-up with a message and a non-zero exit, and no half-started server is left. Metrics use
 prometheus_client's multiprocess mode in a fresh temp directory. A request that must not leave its worker behind
 (e.g. a query timeout that could not be interrupted) calls :func:`request_worker_recycle`; the ``post_request``
 hook then retires the worker gracefully and gunicorn starts a fresh one (the arbiter's usual replacement).
+
+Under granian (:func:`run_granian`) the app is built, warmed and ``gc.freeze``-d in the master the same way and
+granian forks its workers from it (its Python API with a loader that returns the built app, so nothing is
+imported twice). What it does not keep: no worker is recycled after a runaway query (granian has no per-request
+hook, and its crash-loop guard ends the whole server when a worker exits twice within 5.5 s, so a worker retiring
+itself is not safe); the runaway evaluation thread runs on until the engine returns. Updates are refused with it
+(``Config`` raises), because a runaway update holds the update log's exclusive lock until its worker retires.
 """
 
 from __future__ import annotations
@@ -299,5 +307,67 @@ def _serve(config: Config) -> int:
     )
     gc.freeze()
     gc.enable()
+    if config.SERVER == "granian":
+        return run_granian(app, config)
     _application_class()(app, gunicorn_options(config)).run()
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------- granian
+GRANIAN_LOGGING: dict[str, Any] = {
+    # granian's own lines go to stderr as text, so stdout carries only kubekg's JSON access lines
+    "handlers": {
+        "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+        "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"},
+    },
+}
+
+
+def granian_options(config: Config) -> dict[str, Any]:
+    """The keyword arguments of ``granian.Granian`` for a validated Config (WSGI, one process per worker)."""
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    return {
+        "address": config.HOST,
+        "port": config.PORT,
+        "interface": Interfaces.WSGI,
+        "workers": config.WORKERS,
+        "blocking_threads": config.THREADS,  # the Python threads that run the app in each worker
+        "runtime_threads": 1,
+        "log_enabled": True,
+        "log_level": LogLevels(config.LOG_LEVEL.lower()),
+        "log_dictconfig": GRANIAN_LOGGING,
+        "log_access": False,  # kubekg writes its own JSON access line
+        "respawn_failed_workers": True,  # a worker that died (e.g. killed for memory) is replaced
+        "workers_kill_timeout": GRACEFUL_TIMEOUT,
+        "process_name": None,
+        "websockets": False,
+    }
+
+
+def granian_worker_loader(app: Any) -> Any:
+    """Runs in each granian worker after the fork (granian's target loader): the worker warm-up, then the app."""
+    recycle_requested()  # nothing inherited from the master
+    kg = app.extensions.get("kubekg")
+    if getattr(getattr(kg, "backend", None), "name", "embedded") == "embedded":
+        threading.Thread(target=warm_up_worker, args=(app,), name="kubekg-warm-up", daemon=True).start()
+    return app
+
+
+def run_granian(app: Any, config: Config) -> int:
+    """Serve the built app under granian's process workers (forked from this process, so they share its pages).
+
+    granian forks with the platform's start method; under ``spawn`` the built app could not be shared, so that is
+    refused rather than silently building the app once per worker.
+    """
+    import multiprocessing
+
+    from granian import Granian
+
+    if multiprocessing.get_start_method() != "fork":
+        print("kubekg serve: --server granian needs the 'fork' start method (Linux)", file=sys.stderr)
+        return 2
+    server = Granian("kubekg.web:create_app", **granian_options(config))
+    server.serve(target_loader=lambda: granian_worker_loader(app), wrap_loader=False)
     return 0
