@@ -80,3 +80,28 @@ def test_bare_korean_cue_nouns_keep_their_lemma():
 
     assert phrase_seq("예") == ("예",)
     assert phrase_seq("예시") == ("예시",)
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "left_out", "kept"),
+    [
+        ("en_besides_list", "Which metrics can Prometheus collect besides CPU and memory?",
+         {KR + "metric-cpu", KR + "metric-memory"}, {KR + "metric-packet-count", KR + "metric-request-volume"}),
+        ("ko_oe_list", "Prometheus는 CPU와 메모리 외에 어떤 메트릭을 수집하나요?",
+         {KR + "metric-cpu", KR + "metric-memory"}, {KR + "metric-packet-count", KR + "metric-request-volume"}),
+        # a thing set aside is not a restriction of the answers ("besides etcd" does not ask for etcd's peers)
+        ("en_besides_not_restriction", "Which components besides etcd run on the master node?", {KR + "etcd"},
+         {KR + "kube-apiserver", KR + "kube-scheduler", KR + "kube-controller-manager"}),
+        ("ko_malgo", "etcd 말고 마스터 노드에서 실행되는 컴포넌트는?", {KR + "etcd"},
+         {KR + "kube-apiserver", KR + "kube-scheduler", KR + "kube-controller-manager"}),
+        # the list set aside ends at a word that is not a list joiner ("..., like request volume")
+        ("en_other_than_then_like", "What tool collects metrics other than CPU and memory, like request volume?",
+         set(), {KR + "prometheus"}),
+    ],
+)  # fmt: skip
+def test_things_set_aside_are_left_out(answerer, case, question, left_out, kept):
+    result = answerer.answer(question)
+    got = set(_answer_iris(result))
+    assert got == kept, case
+    cited = {x for e in result["evidence"] for x in (e["s"].get("iri"), e["o"].get("iri"))}
+    assert not (cited & left_out), case

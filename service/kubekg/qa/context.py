@@ -66,6 +66,7 @@ class Context:
     copula: bool = False
     ordinal: int | None = None  # 1 = first, -1 = last
     ordinal_tokens: set[int] = field(default_factory=set)
+    excepted: set[int] = field(default_factory=set)  # tokens of things set aside ("besides CPU") and the word
     _lemma_sets: dict[frozenset[int], dict[str, list[int]]] = field(default_factory=dict, repr=False)
     _first: dict[str, int] | None = field(default=None, repr=False)  # lemma -> its first token
 

@@ -73,6 +73,9 @@ class Answerer:
         self.negation_words = {str(w).lower() for w in shared.get("negation_words", [])}
         self.only_words = {str(w).lower() for w in shared.get("only_words", [])}
         self.or_words = {str(w).lower() for w in shared.get("or_words", [])}
+        self.except_phrases = [
+            ph for ph in (phrase_seq(str(x)) for x in shared.get("except_words", [])) if ph
+        ]
         # words that never name a property on their own (question words, light verbs)
         self.stop_lemmas = {stem(w) for w in _NEVER_ALONE} | set(_NEVER_ALONE)
         self.describing_classes = {expand(c) for c in shared.get("describing_classes", [])}
@@ -278,7 +281,7 @@ class Answerer:
     def analyse(self, question: str, lang: str | None = None) -> Context:
         analysis = analyse(question, lang)
         mentions = self.lexicon.link(analysis)
-        return build_context(
+        ctx = build_context(
             analysis,
             mentions,
             self.index.classes,
@@ -288,6 +291,9 @@ class Answerer:
             self.only_words,
             self.or_words,
         )
+        if self.except_phrases and len(ctx.mentions) > 1:
+            self._excepted(ctx)
+        return ctx
 
     def readings(self, ctx: Context) -> list[strategies.Reading]:
         out = []
@@ -322,8 +328,50 @@ class Answerer:
             if outcome is None or not outcome.answers:
                 continue
             outcome.answers = _distinct(outcome.answers)
+            if ctx.excepted and len(outcome.answers) > 1:
+                self._leave_out_excepted(ctx, outcome)
             return self._contract(q, ctx, r, outcome)
         return self._not_understood(q, ctx, readings)
+
+    def _excepted(self, ctx: Context) -> None:
+        """Mark the things the question sets aside ("besides CPU and memory", "CPU와 메모리 외에"): the mentions
+        right after an English exception word or right before a Korean one (ctx.excepted: their tokens)."""
+        covered = {i for n in ctx.mentions for i in range(n.first, n.last + 1)}
+        for phrase in self.except_phrases:
+            at = ctx.match_phrase(phrase)
+            if not at:
+                continue
+            lo, hi = min(at), max(at)
+            before = ctx.lang == "ko"
+            for m in sorted(ctx.mentions, key=lambda m: m.first, reverse=before):
+                if before and m.last >= lo or not before and m.first <= hi:
+                    continue
+                gap = range(m.last + 1, lo) if before else range(hi + 1, m.first)
+                if any(
+                    i not in covered
+                    and (
+                        ctx.tokens[i].content
+                        or not before
+                        and ctx.tokens[i].form.lower() not in _LIST_JOINERS
+                    )
+                    for i in gap
+                ):
+                    break  # another word between ("..., like request volume"): no longer the set-aside list
+                if any(c.kind == "class" for c in m.candidates):
+                    break  # "other than the component ...": a kind, not a thing set aside
+                ctx.excepted |= ctx.mention_tokens(m) | at
+            return
+
+    def _leave_out_excepted(self, ctx: Context, outcome: strategies.Outcome) -> None:
+        """Drop the answers the question set aside, when other answers remain."""
+        named = {
+            c.iri for m in ctx.mentions if m.first in ctx.excepted for c in m.candidates if c.kind == "entity"
+        }
+        kept = [a for a in outcome.answers if not (isinstance(a, ox.NamedNode) and a.value in named)]
+        if kept and len(kept) < len(outcome.answers):
+            dropped = {a for a in outcome.answers if a not in kept}
+            outcome.answers = kept
+            outcome.evidence = [t for t in outcome.evidence if t[0] not in dropped and t[2] not in dropped]
 
     def label_key(self, term: Any, lang: str) -> str:
         """A sort key: the label of an IRI in lang, the lexical form of a literal."""
@@ -561,6 +609,8 @@ def _sparql_term(value: Any) -> str:
 
 
 MEMO_FILES_KEPT = 4
+# English words that may join the things of one list ("besides CPU, memory and disk")
+_LIST_JOINERS = {"and", "or", "nor", ",", "the", "a", "an", "its", "their", "/", "&"}
 
 
 def _memo_path(kg: Any) -> Path | None:

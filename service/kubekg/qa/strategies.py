@@ -503,6 +503,9 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
             otoks = ctx.mention_tokens(o)
             if o is m or otoks <= explained or e2 == entity:
                 continue
+            if otoks & ctx.excepted:
+                explained |= otoks | ctx.excepted  # set aside ("besides etcd"): left out of the answers later
+                continue
             answers = [v for v in _values(eng, entity, prop, direction) if isinstance(v, str)]
             if (
                 not ctx.disjunction  # "Deployment or StatefulSet?" names the choices, not a rival
