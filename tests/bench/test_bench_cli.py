@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -102,3 +103,20 @@ def test_ask_startup_memory_scaling_and_simulation_have_figures(short_run):
 def test_table_is_printed(short_run):
     _, table = short_run
     assert "/sparql: catalogue mix" in table and "targets (issue 7)" in table and "oxigraph" in table
+
+
+def test_kubekg_under_granian_is_a_column_of_its_own_when_installed(short_run):
+    result, table = short_run
+    granian = result["sparql"]["servers"]["kubekg-granian"]
+    if "skipped" in granian:
+        assert importlib.util.find_spec("granian") is None, granian["skipped"]
+        pytest.skip(f"granian is not installed: {granian['skipped']}")
+    for mode in ("repeated", "unique"):
+        figures = result["sparql"]["modes"][mode]["4"]["kubekg-granian"]
+        assert figures["requests"] > 0 and figures["errors"] == 0, (mode, figures)
+    assert result["answersAgree"]["kubekg-granian"]["agree"], result["answersAgree"]["kubekg-granian"]
+    assert result["askGranian"]["4"]["requests"] > 0 and result["askGranian"]["4"]["errors"] == 0
+    assert result["memory"]["granian"]["workers"] >= 1
+    names = {t["target"] for t in result["targets"]}
+    assert {"sparql-repeated-vs-oxigraph [granian]", "ask-throughput [granian]"} <= names
+    assert "kubekg-granian" in table

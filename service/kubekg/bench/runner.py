@@ -19,7 +19,10 @@ from typing import Any
 
 from kubekg.bench import inprocess, load, scaling, servers, workload
 
-PEERS = ("kubekg", "oxigraph", "rdflib-endpoint")
+PEERS = ("kubekg", "kubekg-granian", "oxigraph", "rdflib-endpoint")
+# kubekg's own servers: "kubekg" is the default front end (gunicorn); the targets are judged on it, and again on
+# "kubekg-granian" (kubekg serve --server granian, when granian is installed) in rows of their own
+KUBEKG_SERVERS = ("kubekg", "kubekg-granian")
 MODES = ("repeated", "unique")
 SCHEMA = 1
 
@@ -135,6 +138,7 @@ def run(options: Options, log: Log = _quiet) -> dict[str, Any]:
         shutil.rmtree(workdir, ignore_errors=True)
     result["sparql"] = result["http"].pop("sparql")
     result["ask"] = result["http"].pop("ask")
+    result["askGranian"] = result["http"].pop("askGranian")
     result["answersAgree"] = result["http"].pop("answersAgree")
     del result["http"]
     from kubekg.bench.report import judge
@@ -149,6 +153,8 @@ def run(options: Options, log: Log = _quiet) -> dict[str, Any]:
 def _start(name: str, export: Path, workdir: Path, options: Options) -> servers.Server:
     if name == "kubekg":
         return servers.start_kubekg(workdir, options.workers, options.threads)
+    if name == "kubekg-granian":
+        return servers.start_kubekg(workdir, options.workers, options.threads, front_end="granian")
     if name == "oxigraph":
         return servers.start_oxigraph(export, workdir)
     if name == "rdflib-endpoint":
@@ -186,6 +192,7 @@ def _http(
     out: dict[str, Any] = {
         "sparql": {"servers": {}, "modes": {}},
         "ask": {},
+        "askGranian": {},
         "answersAgree": {},
         "startup": {},
         "memory": {},
@@ -208,7 +215,7 @@ def _http(
                 "prepareSeconds": round(server.prepare_seconds, 3),
                 "queryPath": server.query_path,
             }
-            if name == "kubekg":
+            if name in KUBEKG_SERVERS:
                 # the workers build the question answerer after they start (in the background): nothing is timed
                 # until every worker answers questions promptly, and how long that took is reported
                 out["sparql"]["servers"][name]["warmSeconds"] = round(_wait_warm(server, questions), 3)
@@ -244,10 +251,16 @@ def _http(
         status, body = load.fetch(kubekg.host, kubekg.port, "/api/ask", ask_bodies[0], load.JSON_HEADERS)
         if status != 200:
             options.notes.append(f"/api/ask answered HTTP {status}: {body[:200]!r}")
+        granian = started.get("kubekg-granian")
         for c in options.concurrency:
             log(f"/api/ask c={c}")
             out["ask"][str(c)] = _drive(kubekg, mix, c, options.seconds, tool)
+            if granian is not None:
+                log(f"/api/ask c={c} kubekg-granian")
+                out["askGranian"][str(c)] = _drive(granian, mix, c, options.seconds, tool)
         out["memory"] = _memory(kubekg)
+        if granian is not None:
+            out["memory"]["granian"] = _memory(granian)
         out["startup"] = {"coldStartSeconds": [round(kubekg.ready_seconds, 3)]}
     finally:
         for server in started.values():
@@ -291,7 +304,7 @@ def _drive(
 
 
 def _ratios(level: dict[str, Any]) -> None:
-    """Each peer's figures relative to kubekg's: rps ratio (peer / kubekg) and p99 ratio."""
+    """Each other server's figures relative to kubekg's (gunicorn): rps ratio (peer / kubekg) and p99 ratio."""
     base = level.get("kubekg") or {}
     for name, figures in level.items():
         if name == "kubekg" or "rps" not in figures or not base.get("rps"):

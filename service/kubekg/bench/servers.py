@@ -1,6 +1,7 @@
 """The servers under test, started on loopback over the same export: kubekg, Oxigraph server, rdflib-endpoint.
 
-kubekg runs exactly as ``kubekg serve`` does (gunicorn, preloaded app, gthread workers); Oxigraph server loads the
+kubekg runs exactly as ``kubekg serve`` does (gunicorn, preloaded app, gthread workers), and, when granian is
+installed, a second time as ``kubekg serve --server granian`` (server name ``kubekg-granian``); Oxigraph server loads the
 N-Quads into a fresh directory and serves it read-only with the union default graph (kubekg's default dataset);
 rdflib-endpoint serves the same file from an rdflib ``Dataset`` with ``default_union=True``. A peer that is not
 installed is skipped with the reason, never faked.
@@ -166,20 +167,29 @@ def _popen(argv: list[str], log: Path, env: dict[str, str] | None = None) -> sub
         )
 
 
-def start_kubekg(workdir: Path, workers: int | None = None, threads: int | None = None) -> Server:
-    """``kubekg serve`` on a free loopback port; ready when ``/readyz`` answers 200 (that time is the cold start)."""
+def start_kubekg(
+    workdir: Path, workers: int | None = None, threads: int | None = None, front_end: str = "gunicorn"
+) -> Server:
+    """``kubekg serve`` on a free loopback port; ready when ``/readyz`` answers 200 (that time is the cold start).
+
+    ``front_end`` is ``kubekg serve --server``; under granian the server is named ``kubekg-granian``.
+    """
+    name = "kubekg" if front_end == "gunicorn" else f"kubekg-{front_end}"
+    if front_end == "granian" and importlib.util.find_spec("granian") is None:
+        raise PeerUnavailable("granian is not installed (pip install 'kubekg[granian]')")
     port = free_port()
     argv = [sys.executable, "-m", "kubekg.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--server", front_end]
     if workers:
         argv += ["--workers", str(workers)]
     if threads:
         argv += ["--threads", str(threads)]
-    log = workdir / "kubekg.log"
+    log = workdir / f"{name}.log"
     started = time.perf_counter()
     process = _popen(argv, log)
-    server = Server("kubekg", port, "/sparql", process, log_path=log)
+    server = Server(name, port, "/sparql", process, log_path=log)
     try:
-        server.ready_seconds = _wait_ready("kubekg", process, port, "/readyz", started, log)
+        server.ready_seconds = _wait_ready(name, process, port, "/readyz", started, log)
     except PeerUnavailable:
         server.stop()
         raise
