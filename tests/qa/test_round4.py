@@ -105,3 +105,33 @@ def test_things_set_aside_are_left_out(answerer, case, question, left_out, kept)
     assert got == kept, case
     cited = {x for e in result["evidence"] for x in (e["s"].get("iri"), e["o"].get("iri"))}
     assert not (cited & left_out), case
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "entity", "value"),
+    [
+        ("en_feature_by_words", "How does a DaemonSet treat the pods of a removed node?", "DaemonSet",
+         "feature-no-rescheduling-on-node-removal"),
+        ("ko_feature_by_words", "데몬셋은 특정 노드를 어떻게 선택하나요?", "DaemonSet", "feature-node-selector"),
+        ("ko_when_wh_word", "잡은 언제 완료되나요?", "Job", "feature-completion"),
+    ],
+)  # fmt: skip
+def test_described_value_of_a_named_entity(answerer, case, question, entity, value):
+    result = answerer.answer(question)
+    assert result["kind"] == "described_value", case
+    assert _answer_iris(result) == [KR + value], case
+    cited = {(e["s"].get("iri"), e["o"].get("iri")) for e in result["evidence"]}
+    assert (KR + entity, KR + value) in cited, (case, cited)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How should I deploy an Nginx web server?",
+        "Where should I deploy PostgreSQL-like databases, Deployment or StatefulSet?",
+    ],
+)
+def test_a_task_named_asks_for_what_serves_it_not_for_the_task(answerer, question):
+    result = answerer.answer(question)
+    assert result["kind"] != "described_value"
+    assert _answer_iris(result) and all("usecase-" not in str(a) for a in _answer_iris(result))

@@ -29,6 +29,7 @@ STRATEGIES = {
     "example_chain",
     "hpa",
     "comparison",
+    "described_value",
 }
 ANSWER_TYPES = {"entities", "boolean", "number", "string", "auto"}
 FORMS = {"wh", "yesno", "any"}

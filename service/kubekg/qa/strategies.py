@@ -1927,6 +1927,103 @@ def _penalize_unknown(reader: Strategy) -> Strategy:
     return read
 
 
+def read_described_value(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
+    """A named entity and words that describe one of its related things best ("When is a Job complete?": the Job
+    feature "completes when the given number of pods succeed"); only things of the kind's value classes (features,
+    responsibilities, characteristics: a use case names a task, whose question asks for what serves it)."""
+    if ctx.yesno:
+        return []
+    cue = cue_match(eng, kind, ctx)
+    if cue is None:
+        return []
+    boost, cue_tokens = cue
+    idx = eng.index
+    t_tokens = target_tokens(ctx)
+    value_classes = {expand(c) for c in kind.params.get("value_classes", [])}
+    readings: list[Reading] = []
+    for m, entity in entity_mentions(eng, ctx):
+        anchor = ctx.mention_tokens(m)
+        rest = {
+            i: lemma
+            for i, lemma in ctx.lemmas
+            if i in ctx.content and i not in anchor and i not in t_tokens and i not in ctx.excepted
+        }
+        if not rest:
+            continue
+        words = set(rest.values())
+        values: set[str] = set()
+        for prop, direction in idx.entity_props.get(entity, set()):
+            info = idx.properties.get(prop)
+            if info is None or info.datatype:
+                continue
+            edges = idx.out_edges if direction == "out" else idx.in_edges
+            values.update(edges.get((entity, prop), []))
+        idf = eng.descriptions.idf
+        total = sum(idf.get(w, 0.0) for w in words) or 1.0
+        fitting: list[tuple[int, float, str]] = []
+        for v in sorted(values):
+            if not idx.has_type(v, value_classes):
+                continue
+            if ctx.target and not idx.has_type(v, {ctx.target[1]}):
+                continue
+            covered = words & eng.descriptions.own.get(v, set())
+            share = sum(idf.get(w, 0.0) for w in covered) / total
+            if share >= 0.6:
+                # the value's own name saying the words beats its definition saying them
+                fitting.append((len(words & _label_lemmas(eng, v)), share, v))
+        if not fitting:
+            continue
+        fitting.sort(reverse=True)
+        if len(fitting) > 1 and fitting[0][:2] == fitting[1][:2]:
+            continue  # two things fit alike: do not guess
+        value = fitting[0][2]
+        covered_tokens = {i for i, lemma in rest.items() if lemma in eng.descriptions.own.get(value, set())}
+        asking = {
+            i for i, t in enumerate(ctx.tokens) if t.lemma in eng.wh_words or t.form.lower() in eng.wh_words
+        }
+        explained = anchor | covered_tokens | t_tokens | cue_tokens | asking
+        s = 2.0 + 3.0 + 0.5 * min(len(words), 3) + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
+        readings.append(Reading(kind, s, explained, {"entity": entity, "value": value}))
+    return readings
+
+
+def _label_lemmas(eng: Answerer, entity: str) -> frozenset[str]:
+    """The lemmas of an entity's labels and alternative labels (computed once per entity)."""
+    cache = eng.__dict__.setdefault("_label_lemmas", {})
+    found = cache.get(entity)
+    if found is None:
+        found = cache[entity] = frozenset(
+            lemma for text, _lang, _src in eng.index.names.get(entity, []) for lemma in phrase_seq(text)
+        )
+    return found
+
+
+def run_described_value(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
+    bindings = {"entity": ox.NamedNode(r.params["entity"]), "value": ox.NamedNode(r.params["value"])}
+    rows = eng.select_file(kind.query, bindings)
+    evidence: list[tuple[Any, Any, Any]] = []
+    props: list[str] = []
+    for row in rows:
+        p = row["property"]
+        evidence.append(
+            (row["entity"], p, row["value"])
+            if row["direction"].value == "out"
+            else (row["value"], p, row["entity"])
+        )
+        props.append(eng.index.label(p.value, ctx.lang))
+    if not evidence:
+        return None
+    return Outcome(
+        [bindings["value"]],
+        {
+            "entity": eng.index.label(r.params["entity"], ctx.lang),
+            "property": ", ".join(dict.fromkeys(props)),
+        },
+        [(kind.query, bindings)],
+        evidence,
+    )
+
+
 READERS: dict[str, Strategy] = {
     "capability_set": read_capability_set,
     "capability_yesno": read_capability_yesno,
@@ -1941,6 +2038,7 @@ READERS: dict[str, Strategy] = {
     "example_chain": read_example_chain,
     "hpa": read_hpa,
     "comparison": read_comparison,
+    "described_value": read_described_value,
 }
 READERS = {name: _penalize_unknown(reader) for name, reader in READERS.items()}
 RUNNERS = {
@@ -1957,4 +2055,5 @@ RUNNERS = {
     "example_chain": run_example_chain,
     "hpa": run_hpa,
     "comparison": run_comparison,
+    "described_value": run_described_value,
 }
