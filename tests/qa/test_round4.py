@@ -135,3 +135,14 @@ def test_a_task_named_asks_for_what_serves_it_not_for_the_task(answerer, questio
     result = answerer.answer(question)
     assert result["kind"] != "described_value"
     assert _answer_iris(result) and all("usecase-" not in str(a) for a in _answer_iris(result))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which container is added to every pod for its network?", "어떤 컨테이너가 모든 파드에 추가되나요?"],
+)
+def test_a_head_noun_asks_for_the_one_class_it_heads(answerer, question):
+    """ "container" names no class, but heads one class's name ("infrastructure container")."""
+    result = answerer.answer(question)
+    assert _answer_iris(result) == [KR + "pause-container"]
+    assert result["kind"] == "describe"

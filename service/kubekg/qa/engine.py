@@ -145,6 +145,7 @@ class Answerer:
         }
         self.lexicon = Lexicon(self.index, vocabulary)
         self.descriptions = DescriptionIndex(self.index)
+        strategies.class_heads(self)  # analysed now, with the graph's other texts, not on a first question
         self._query_texts: dict[str, str] = {}
         self._where_ends: dict[str, int] = {}  # query file -> where its WHERE group opens (-1: none)
         self._global: list[str] | None = None

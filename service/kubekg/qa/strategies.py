@@ -1230,6 +1230,7 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         return []
     fixed = next(iter(kind.slot_types("use_case")), None)
     via = kind.slot_via("use_case")
+    class_said: set[int] = set()
     mention_weight = float(kind.params.get("mention_weight", 2.0))
     if fixed:
         cls = expand(fixed)
@@ -1242,9 +1243,12 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
     elif kind.params.get("global", False):
         cls = KG + "KubernetesConcept"
         t_tokens = set()
+        soft = _head_noun_class(eng, ctx)
+        if soft:
+            cls, t_tokens, class_said = soft
     else:
         return []
-    global_ = not fixed and not ctx.target
+    global_ = not fixed and not ctx.target and cls == KG + "KubernetesConcept"
     candidates = eng.index.instances_of(cls)
     if global_:
         candidates = eng.global_candidates()
@@ -1347,7 +1351,7 @@ def read_describe(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         served = {o for w in winners for o in eng.index.out_edges.get((w[1], expand(via)), [])}
         if not any(eng.index.has_type(o, {ctx.target[1]}) for o in served):
             return []  # "which component ..." is not answered by a workload controller
-    explained = set().union(*(w[2] for w in winners)) | t_tokens | cue_tokens
+    explained = set().union(*(w[2] for w in winners)) | t_tokens | cue_tokens | class_said
     # the asked-for class gets credit when the question names it
     base = 1.5 if (ctx.target or len(candidates) == 1) else 0.5
     if global_:
@@ -1389,6 +1393,41 @@ def _class_word_tokens(
             found |= hit
             classes.add(cls)
     return found, classes
+
+
+def class_heads(eng: Answerer) -> dict[str, set[str]]:
+    """Head noun (last lemma) of every several-word class name -> the classes (computed once per answerer)."""
+    heads = eng.__dict__.get("_class_heads")
+    if heads is None:
+        heads = {}
+        for c in sorted(eng.index.classes):
+            for text, _lang, _src in eng.index.names.get(c, []):
+                seq = phrase_seq(text)
+                if len(seq) > 1:
+                    heads.setdefault(seq[-1], set()).add(c)
+        eng.__dict__["_class_heads"] = heads
+    return heads
+
+
+def _head_noun_class(eng: Answerer, ctx: Context) -> tuple[str, set[int], set[int]] | None:
+    """ "Which container ...": the word after the question word names no class itself, but it is the head noun
+    (last word) of exactly one class's name ("infrastructure container"); that class is asked for. Returns the
+    class, the head word's token and the tokens the class's own definition explains."""
+    tokens = ctx.tokens
+    for i, t in enumerate(tokens[:-1]):
+        if t.lemma not in eng.wh_words and t.form.lower() not in eng.wh_words:
+            continue
+        j = i + 1
+        if j not in ctx.content or j in ctx.token_mention:
+            return None
+        found = class_heads(eng).get(tokens[j].lemma, set())
+        if len(found) != 1:
+            return None
+        cls = next(iter(found))
+        # the class's own definition may say the rest ("a container Kubernetes ADDS to every POD")
+        said = {lemma for text in eng.index.definitions.get(cls, {}).values() for lemma in phrase_seq(text)}
+        return cls, {j}, {k for k, lemma in ctx.lemmas if k in ctx.content and lemma in said}
+    return None
 
 
 def run_describe(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome | None:
