@@ -1425,7 +1425,12 @@ def _head_noun_class(eng: Answerer, ctx: Context) -> tuple[str, set[int], set[in
             return None
         cls = next(iter(found))
         # the class's own definition may say the rest ("a container Kubernetes ADDS to every POD")
-        said = {lemma for text in eng.index.definitions.get(cls, {}).values() for lemma in phrase_seq(text)}
+        cache = eng.__dict__.setdefault("_class_said", {})
+        said = cache.get(cls)
+        if said is None:
+            said = cache[cls] = frozenset(
+                lemma for text in eng.index.definitions.get(cls, {}).values() for lemma in phrase_seq(text)
+            )
         return cls, {j}, {k for k, lemma in ctx.lemmas if k in ctx.content and lemma in said}
     return None
 
@@ -1989,23 +1994,19 @@ def read_described_value(eng: Answerer, kind: Kind, ctx: Context) -> list[Readin
         }
         if not rest:
             continue
+        values = _related_of_classes(eng, entity, kind.id, value_classes)
+        if not values:
+            continue
         words = set(rest.values())
-        values: set[str] = set()
-        for prop, direction in idx.entity_props.get(entity, set()):
-            info = idx.properties.get(prop)
-            if info is None or info.datatype:
-                continue
-            edges = idx.out_edges if direction == "out" else idx.in_edges
-            values.update(edges.get((entity, prop), []))
         idf = eng.descriptions.idf
         total = sum(idf.get(w, 0.0) for w in words) or 1.0
         fitting: list[tuple[int, float, str]] = []
-        for v in sorted(values):
-            if not idx.has_type(v, value_classes):
-                continue
+        for v in values:
             if ctx.target and not idx.has_type(v, {ctx.target[1]}):
                 continue
             covered = words & eng.descriptions.own.get(v, set())
+            if not covered:
+                continue
             share = sum(idf.get(w, 0.0) for w in covered) / total
             if share >= 0.6:
                 # the value's own name saying the words beats its definition saying them
@@ -2024,6 +2025,23 @@ def read_described_value(eng: Answerer, kind: Kind, ctx: Context) -> list[Readin
         s = 2.0 + 3.0 + 0.5 * min(len(words), 3) + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
         readings.append(Reading(kind, s, explained, {"entity": entity, "value": value}))
     return readings
+
+
+def _related_of_classes(eng: Answerer, entity: str, key: str, classes: set[str]) -> tuple[str, ...]:
+    """The things of the given classes that an entity is related to, either way (computed once per entity)."""
+    cache = eng.__dict__.setdefault("_related_of_classes", {})
+    found = cache.get((key, entity))
+    if found is None:
+        idx = eng.index
+        values: set[str] = set()
+        for prop, direction in idx.entity_props.get(entity, set()):
+            info = idx.properties.get(prop)
+            if info is None or info.datatype:
+                continue
+            edges = idx.out_edges if direction == "out" else idx.in_edges
+            values.update(v for v in edges.get((entity, prop), []) if idx.has_type(v, classes))
+        found = cache[(key, entity)] = tuple(sorted(values))
+    return found
 
 
 def _label_lemmas(eng: Answerer, entity: str) -> frozenset[str]:
