@@ -114,6 +114,11 @@ def test_things_set_aside_are_left_out(answerer, case, question, left_out, kept)
          "feature-no-rescheduling-on-node-removal"),
         ("ko_feature_by_words", "데몬셋은 특정 노드를 어떻게 선택하나요?", "DaemonSet", "feature-node-selector"),
         ("ko_when_wh_word", "잡은 언제 완료되나요?", "Job", "feature-completion"),
+        # "node" is not the kind asked for here; "what happens" asks for the described thing
+        ("en_what_happens", "What happens to DaemonSet pods when a node is removed?", "DaemonSet",
+         "feature-no-rescheduling-on-node-removal"),
+        ("ko_what_happens", "노드가 빠지면 데몬셋의 파드는 어떻게 되나요?", "DaemonSet",
+         "feature-no-rescheduling-on-node-removal"),
     ],
 )  # fmt: skip
 def test_described_value_of_a_named_entity(answerer, case, question, entity, value):

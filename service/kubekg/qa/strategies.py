@@ -1987,22 +1987,30 @@ def read_described_value(eng: Answerer, kind: Kind, ctx: Context) -> list[Readin
     readings: list[Reading] = []
     for m, entity in entity_mentions(eng, ctx):
         anchor = ctx.mention_tokens(m)
+        values = _related_of_classes(eng, entity, kind.id, value_classes)
+        if not values:
+            continue
+        target = ctx.target[1] if ctx.target else None
+        asked = t_tokens
+        if target and not any(idx.has_type(v, {target}) for v in values):
+            target, asked = None, set()  # "What happens ... when a NODE is removed": not the kind asked for
         rest = {
             i: lemma
             for i, lemma in ctx.lemmas
-            if i in ctx.content and i not in anchor and i not in t_tokens and i not in ctx.excepted
+            if i in ctx.content
+            and i not in anchor
+            and i not in asked
+            and i not in cue_tokens
+            and i not in ctx.excepted
         }
         if not rest:
-            continue
-        values = _related_of_classes(eng, entity, kind.id, value_classes)
-        if not values:
             continue
         words = set(rest.values())
         idf = eng.descriptions.idf
         total = sum(idf.get(w, 0.0) for w in words) or 1.0
         fitting: list[tuple[int, float, str]] = []
         for v in values:
-            if ctx.target and not idx.has_type(v, {ctx.target[1]}):
+            if target and not idx.has_type(v, {target}):
                 continue
             covered = words & eng.descriptions.own.get(v, set())
             if not covered:
@@ -2021,7 +2029,7 @@ def read_described_value(eng: Answerer, kind: Kind, ctx: Context) -> list[Readin
         asking = {
             i for i, t in enumerate(ctx.tokens) if t.lemma in eng.wh_words or t.form.lower() in eng.wh_words
         }
-        explained = anchor | covered_tokens | t_tokens | cue_tokens | asking
+        explained = anchor | covered_tokens | asked | cue_tokens | asking
         s = 2.0 + 3.0 + 0.5 * min(len(words), 3) + boost - UNEXPLAINED_COST * unexplained(ctx, explained)
         readings.append(Reading(kind, s, explained, {"entity": entity, "value": value}))
     return readings
