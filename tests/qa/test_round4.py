@@ -151,3 +151,19 @@ def test_a_head_noun_asks_for_the_one_class_it_heads(answerer, question):
     result = answerer.answer(question)
     assert _answer_iris(result) == [KR + "pause-container"]
     assert result["kind"] == "describe"
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "expected", "link"),
+    [
+        ("en_first_of_chain", "What is the first step of external-to-internal traffic?", "external-traffic-step-1",
+         ("external-traffic-step-1", "external-traffic-step-2")),
+        ("en_last_of_chain", "What is the last step of external-to-internal traffic?", "external-traffic-step-5",
+         ("external-traffic-step-4", "external-traffic-step-5")),
+    ],
+)  # fmt: skip
+def test_an_ordinal_picks_from_the_chain_the_values_form(answerer, case, question, expected, link):
+    result = answerer.answer(question)
+    assert _answer_iris(result) == [KR + expected], case
+    cited = {(e["s"].get("iri"), e["o"].get("iri")) for e in result["evidence"]}
+    assert (KR + link[0], KR + link[1]) in cited, (case, cited)

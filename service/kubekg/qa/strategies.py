@@ -495,7 +495,7 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
         literal = any(isinstance(v, ox.Literal) for v in values)
         if ctx.how_many and not literal:
             continue  # "how many ..." asks for a number, not for things
-        explained = anchor | tokens | cue_tokens
+        explained = anchor | tokens | cue_tokens | ctx.ordinal_tokens
         # another named entity narrows the answer when some answers are linked to it ("used on premises")
         restrict: list[str] = []
         rival = False
@@ -716,6 +716,14 @@ def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
         evidence.insert(0, (s, row["property"], o))
     if not values:
         return None
+    if ctx.ordinal is not None and len(values) > 1:
+        # "the first step of ...": the values form one chain through a property of their own (next step)
+        picked = _ordinal_pick(eng, values, ctx.ordinal)
+        if picked is None:
+            return None
+        chosen, link = picked
+        evidence = [t for t in evidence if chosen in (t[0], t[2])] + link
+        values = [chosen]
     variant = "forward" if direction == "out" else "inverse"
     if r.params.get("denied"):
         variant = "denied"
@@ -734,6 +742,39 @@ def run_relation(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> Outcome
         evidence,
         variant,
     )
+
+
+def _ordinal_pick(
+    eng: Answerer, values: list[Any], ordinal: int
+) -> tuple[Any, list[tuple[Any, Any, Any]]] | None:
+    """The n-th (or, negative, n-th from the end) of values that one property chains into a single sequence
+    ("step 1 -> next step -> step 2 ..."), with the chain link that places it; None when they form no chain."""
+    if not all(isinstance(v, ox.NamedNode) for v in values):
+        return None
+    vs = [v.value for v in values]
+    members = set(vs)
+    props = {p for v in vs for p, d in eng.index.entity_props.get(v, set()) if d == "out"}
+    for p in sorted(props):
+        nxt = {v: [o for o in eng.index.out_edges.get((v, p), []) if o in members] for v in vs}
+        if any(len(x) > 1 for x in nxt.values()) or sum(len(x) for x in nxt.values()) != len(vs) - 1:
+            continue
+        followers = {o for x in nxt.values() for o in x}
+        starts = [v for v in vs if v not in followers]
+        if len(starts) != 1:
+            continue
+        chain = [starts[0]]
+        while nxt[chain[-1]] and len(chain) <= len(vs):
+            chain.append(nxt[chain[-1]][0])
+        if len(chain) != len(vs) or abs(ordinal) > len(chain) or ordinal == 0:
+            continue
+        k = ordinal - 1 if ordinal > 0 else len(chain) + ordinal
+        node = ox.NamedNode(chain[k])
+        prop = ox.NamedNode(p)
+        link = [(node, prop, ox.NamedNode(chain[k + 1]))] if k + 1 < len(chain) else []
+        if k > 0:
+            link.append((ox.NamedNode(chain[k - 1]), prop, node))
+        return node, link
+    return None
 
 
 def _elaborate_via(
