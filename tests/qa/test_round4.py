@@ -167,3 +167,22 @@ def test_an_ordinal_picks_from_the_chain_the_values_form(answerer, case, questio
     assert _answer_iris(result) == [KR + expected], case
     cited = {(e["s"].get("iri"), e["o"].get("iri")) for e in result["evidence"]}
     assert (KR + link[0], KR + link[1]) in cited, (case, cited)
+
+
+@pytest.mark.parametrize(
+    ("case", "question"),
+    [
+        ("en_vpa_scale_out", "Can a Vertical Pod Autoscaler scale out?"),
+        ("ko_vpa_scale_out", "VPA는 스케일 아웃을 하나요?"),
+    ],
+)
+def test_the_one_relation_the_classes_allow_is_checked(answerer, case, question):
+    """No word names kg:scalingMethod, but it is the only relation an autoscaler and a scaling direction fit."""
+    result = answerer.answer(question)
+    assert result["answers"] == [{"value": False}], case
+    cited = {(e["s"].get("iri"), e["p"].get("iri"), e["o"].get("iri")) for e in result["evidence"]}
+    assert (
+        KR + "VerticalPodAutoscaler",
+        "https://kubekg.dev/ontology#scalingMethod",
+        KR + "scale-up",
+    ) in cited

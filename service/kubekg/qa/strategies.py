@@ -839,6 +839,7 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
         }
         props |= {p for s, p, o in idx.negatives if {s, o} == {e1, e2}}
         best = None
+        implied: list[str] = []
         for prop in props:
             if prop not in idx.properties or idx.properties[prop].datatype:
                 continue
@@ -852,10 +853,16 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
                 continue
             score, tokens = eng.property_match(prop, ctx, anchor)
             if score <= 0 and not connected:
+                if _fits_strictly(eng, prop, e1, e2) or _fits_strictly(eng, prop, e2, e1):
+                    implied.append(prop)
                 continue
             value = 3.0 * score + (1.0 if connected else 0.0)
             if best is None or value > best[0]:
                 best = (value, prop, tokens)
+        if best is None and len(implied) == 1:
+            # "Can a VPA scale out?": no word names the relation, but only one fits the two things' classes
+            # (an autoscaler's scaling method), so the object's name says it
+            best = (0.5, implied[0], set())
         if best is None:
             continue
         value, prop, tokens = best
@@ -919,6 +926,26 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
                 Reading(kind, s, explained, {"subject": e, "property": prop, "object": fitting[0]})
             )
     return readings
+
+
+def _fits_strictly(eng: Answerer, prop: str, subj: str, obj: str) -> bool:
+    """Whether subj and obj belong to the property's most specific domain and range classes (the stated ones,
+    not their inferred superclasses), at least one of which is narrower than the top concept."""
+    info = eng.index.properties.get(prop)
+    if info is None:
+        return False
+
+    def leaves(classes: set[str]) -> set[str]:
+        known = {c for c in classes if c in eng.index.classes}
+        return {c for c in known if not any(o != c and eng.index.subclass_of(o, {c}) for o in known)}
+
+    doms, rans = leaves(info.domains), leaves(info.ranges)
+    top = {KG + "KubernetesConcept"}
+    if not (doms - top or rans - top):
+        return False
+    return all(eng.index.has_type(subj, {d}) for d in doms) and all(
+        eng.index.has_type(obj, {r}) for r in rans
+    )
 
 
 def _fits(eng: Answerer, prop: str, subj: str, obj: str) -> bool:
