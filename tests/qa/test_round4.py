@@ -186,3 +186,20 @@ def test_the_one_relation_the_classes_allow_is_checked(answerer, case, question)
         "https://kubekg.dev/ontology#scalingMethod",
         KR + "scale-up",
     ) in cited
+
+
+def test_what_the_document_says_and_an_erratum_corrects_is_answered_with_the_correction(answerer):
+    """No service type proxies traffic, but the document calls ExternalName a proxy and an erratum corrects it."""
+    result = answerer.answer("Which service type acts as a proxy to outside the cluster?")
+    assert _answer_iris(result) == [KR + "ExternalName"]
+    assert "erratum" in result["text"]
+    cited = {
+        (e["s"].get("iri"), e["p"].get("iri"), e["o"].get("iri", e["o"].get("value")))
+        for e in result["evidence"]
+    }
+    assert (
+        KR + "erratum/externalname-proxies-nothing",
+        "https://kubekg.dev/ontology#about",
+        KR + "ExternalName",
+    ) in cited
+    assert (KR + "ExternalName", "https://kubekg.dev/ontology#proxiesTraffic", False) in cited

@@ -1647,6 +1647,19 @@ def run_boolean_filter(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
             if linked and len(linked) < len(answers):
                 answers = linked
                 evidence = [ev for ev in evidence if ev[0] in linked]
+        if not answers and "erratum" in kind.queries:
+            # none has it, but the document says one does and an erratum corrects that ("a proxy to outside":
+            # ExternalName, which is in fact a DNS alias): answer what the document says, citing the correction
+            found = _corrected_by_erratum(eng, kind, ctx, bindings, queries, evidence)
+            if found:
+                answers = found
+                return Outcome(
+                    answers,
+                    {"property": eng.index.label(prop, ctx.lang), "flag": "true" if flag else "false"},
+                    queries,
+                    evidence,
+                    "erratum",
+                )
     else:
         query = kind.queries["named"]
         for cand in r.params["candidates"]:
@@ -1665,6 +1678,35 @@ def run_boolean_filter(eng: Answerer, kind: Kind, ctx: Context, r: Reading) -> O
         queries,
         evidence,
     )
+
+
+def _corrected_by_erratum(
+    eng: Answerer,
+    kind: Kind,
+    ctx: Context,
+    bindings: dict[str, Any],
+    queries: list[tuple[str, dict[str, Any]]],
+    evidence: list[tuple[Any, Any, Any]],
+) -> list[ox.NamedNode]:
+    """Members whose erratum's label speaks of the property ("not a PROXY" for "proxies traffic")."""
+    query = kind.queries["erratum"]
+    rows = eng.select_file(query, bindings)
+    queries.append((query, bindings))
+    prop = bindings["property"].value
+    words = {lemma for text, _lang in eng.index.properties[prop].labels for lemma in phrase_seq(text)}
+    about = ox.NamedNode(ns.KG + "about")
+    says = ox.NamedNode(ns.KG + "documentSays")
+    found: list[ox.NamedNode] = []
+    for row in rows:
+        if not words & set(phrase_seq(row["label"].value)):
+            continue
+        if row["entity"] not in found:
+            found.append(row["entity"])
+        evidence.append((row["erratum"], about, row["entity"]))
+        if row.get("documentSays") is not None:
+            evidence.append((row["erratum"], says, row["documentSays"]))
+        evidence.append((row["entity"], bindings["property"], row["value"]))
+    return found
 
 
 def read_example_chain(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
