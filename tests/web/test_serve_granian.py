@@ -1,4 +1,5 @@
-"""``kubekg serve --server granian``: a live start (2 workers), a query, a question, a bad query and SIGTERM."""
+"""``kubekg serve --server granian``: a live start (2 workers), a query, a question, a bad query, a runaway
+query (503, not recycled) and SIGTERM; the settings it refuses."""
 
 from __future__ import annotations
 
@@ -91,6 +92,14 @@ def test_granian_serves_queries_questions_errors_and_stops_on_sigterm(free_port,
         status, ctype, body = _get(f"{base}/sparql?" + urllib.parse.urlencode({"query": "SELEC ?x"}))
         assert status == 400 and ctype.startswith("application/json")
         assert json.loads(body)["error"]["code"] == "query_syntax"
+
+        # a runaway query: 503 at its deadline; the worker is not recycled under granian (a documented limit)
+        runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        status, _, body = _get(
+            f"{base}/sparql?" + urllib.parse.urlencode({"query": runaway, "timeout": "0.3"})
+        )
+        assert status == 503 and json.loads(body)["error"]["code"] == "query_timeout"
+        assert _get(f"{base}/readyz")[0] == 200
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -100,6 +109,7 @@ def test_granian_serves_queries_questions_errors_and_stops_on_sigterm(free_port,
             process.wait(5)
             pytest.fail("kubekg serve --server granian did not stop within 15 s of SIGTERM")
     assert process.returncode == 0, log.read_text()[-2000:]
+    assert "not recycled" in log.read_text()  # SIGTERM stopped it even with the runaway evaluation running
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _is_running(pid)]
     access = [json.loads(line) for line in out.read_text().splitlines() if line.startswith("{")]
     assert {entry["path"] for entry in access} >= {
