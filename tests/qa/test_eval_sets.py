@@ -56,10 +56,10 @@ def test_unanswerable_questions_are_declined_with_suggestions(answerer, paraphra
 # Unseen batches (rounds 2 and 3): written before tuning; each bar is its score after the fixes that generalized,
 # so a change that loses ground on questions nobody tuned for fails here. Before tuning: r2 a 0.925, b 0.834,
 # c 0.725; r3 0.473 (comparisons were declined). Round 3 also lifted r2 b from 0.871 to 0.921 and c to 0.800.
-# Round 4: r4 0.648 before tuning, 0.844 after; the same fixes lifted r2 a to 0.950, b to 0.963, c to 0.892
+# Round 4: r4 0.648 before tuning, 0.844 after; the same fixes lifted r2 a to 0.975, b to 0.963, c to 0.892
 # and r3 to 0.943.
 UNSEEN_BARS = {
-    "unseen_r2_a.yaml": 0.94,
+    "unseen_r2_a.yaml": 0.97,
     "unseen_r2_b.yaml": 0.96,
     "unseen_r2_c.yaml": 0.88,
     "unseen_r3.yaml": 0.94,

@@ -203,3 +203,17 @@ def test_what_the_document_says_and_an_erratum_corrects_is_answered_with_the_cor
         KR + "ExternalName",
     ) in cited
     assert (KR + "ExternalName", "https://kubekg.dev/ontology#proxiesTraffic", False) in cited
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("VPA는 어떤 애플리케이션에 쓰나요?", "stateful-application"),
+        ("HPA는 어떤 애플리케이션에 사용하나요?", "stateless-application"),
+    ],
+)
+def test_the_word_asked_about_names_the_relation_over_the_verb(answerer, question, expected):
+    result = answerer.answer(question)
+    assert _answer_iris(result) == [KR + expected]
+    props = {e["p"].get("iri") for e in result["evidence"]}
+    assert "https://kubekg.dev/ontology#targetsApplicationKind" in props

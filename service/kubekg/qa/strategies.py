@@ -440,6 +440,13 @@ def read_relation(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading]:
                 # a sub-property is the more specific reading
                 narrower = {p for p in props if eng.index.super_props.get(p, set()) & props}
                 top = [o for o in top if o[1] in narrower] or top
+            props = {p for _, p, _, _ in top}
+            if len(props) > 1:
+                # "VPA는 어떤 애플리케이션에 쓰나요?": the word the question word asks about ("어떤 애플리케이션")
+                # names the relation wanted, not the verb ("쓰")
+                asked_word = _word_after_question_word(eng, ctx)
+                if asked_word is not None:
+                    top = [o for o in top if asked_word in o[3]] or top
         # equal fits: things before texts, then by IRI, so the reading does not depend on set order
         # then the wording nearer the end: a noun phrase ends in its head ("the default NodePort RANGE")
         top.sort(
@@ -1475,6 +1482,14 @@ def class_heads(eng: Answerer) -> dict[str, set[str]]:
                     heads.setdefault(seq[-1], set()).add(c)
         eng.__dict__["_class_heads"] = heads
     return heads
+
+
+def _word_after_question_word(eng: Answerer, ctx: Context) -> int | None:
+    """The token right after the first question word ("which APPLICATION", "어떤 애플리케이션"), if it is content."""
+    for i, t in enumerate(ctx.tokens[:-1]):
+        if t.lemma in eng.wh_words or t.form.lower() in eng.wh_words:
+            return i + 1 if i + 1 in ctx.content else None
+    return None
 
 
 def _head_noun_class(eng: Answerer, ctx: Context) -> tuple[str, set[int], set[int]] | None:
