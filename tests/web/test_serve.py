@@ -217,12 +217,14 @@ def test_post_request_retires_the_worker_only_when_asked():
 
 
 def test_prepare_metrics_dir_sets_the_environment(monkeypatch):
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    # setenv first, so teardown restores the variable's original state (delenv of an absent variable records
+    # nothing, and the directory set by prepare_metrics_dir would leak into every later test's metrics)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     directory = serve.prepare_metrics_dir()
     try:
         assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == directory and Path(directory).is_dir()
     finally:
-        monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
         shutil.rmtree(directory, ignore_errors=True)
 
 
