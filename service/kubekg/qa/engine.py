@@ -76,6 +76,7 @@ class Answerer:
         self.except_phrases = [
             ph for ph in (phrase_seq(str(x)) for x in shared.get("except_words", [])) if ph
         ]
+        self._except_first = frozenset(ph[0] for ph in self.except_phrases)
         # words that never name a property on their own (question words, light verbs)
         self.stop_lemmas = {stem(w) for w in _NEVER_ALONE} | set(_NEVER_ALONE)
         self.describing_classes = {expand(c) for c in shared.get("describing_classes", [])}
@@ -292,7 +293,7 @@ class Answerer:
             self.only_words,
             self.or_words,
         )
-        if self.except_phrases and len(ctx.mentions) > 1:
+        if len(ctx.mentions) > 1 and not self._except_first.isdisjoint(ctx.lemma_index):
             self._excepted(ctx)
         return ctx
 

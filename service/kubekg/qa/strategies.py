@@ -908,8 +908,14 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
             readings.append(Reading(kind, s, explained, {"subject": e, "property": prop, "object": None}))
     # one entity, a relation of it by its wording, and the rest of the question describing one of its values
     # ("Do containers in the same pod share an IP address?": a characteristic whose own words say "IP address")
+    own = eng.descriptions.own
     for m, e in ents:
         anchor = ctx.mention_tokens(m)
+        words0 = {
+            lemma for i, lemma in ctx.lemmas if i in ctx.content and i not in anchor and i not in cue_tokens
+        }
+        if not words0:
+            continue
         for prop, direction in idx.entity_props.get(e, set()):
             info = idx.properties.get(prop)
             if direction != "out" or info is None or info.datatype:
@@ -917,6 +923,8 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
             values = idx.out_edges.get((e, prop), [])
             if len(values) < 2:
                 continue  # a single value would be named, not described
+            if not any(words0 & own.get(v, set()) for v in values):
+                continue
             score, tokens = eng.property_match(prop, ctx, anchor)
             if score < 0.6:
                 continue
@@ -924,7 +932,7 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
             rest = {i: lemma for i, lemma in ctx.lemmas if i in ctx.content and i not in used}
             if not rest:
                 continue
-            fitting = [v for v in values if set(rest.values()) <= eng.descriptions.own.get(v, set())]
+            fitting = [v for v in values if set(rest.values()) <= own.get(v, set())]
             if len(fitting) != 1:
                 continue
             explained = used | set(rest)
@@ -938,17 +946,24 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
 def _fits_strictly(eng: Answerer, prop: str, subj: str, obj: str) -> bool:
     """Whether subj and obj belong to the property's most specific domain and range classes (the stated ones,
     not their inferred superclasses), at least one of which is narrower than the top concept."""
-    info = eng.index.properties.get(prop)
-    if info is None:
-        return False
+    cache = eng.__dict__.setdefault("_strict_domain_range", {})
+    found = cache.get(prop)
+    if found is None:
+        info = eng.index.properties.get(prop)
+        if info is None:
+            return False
 
-    def leaves(classes: set[str]) -> set[str]:
-        known = {c for c in classes if c in eng.index.classes}
-        return {c for c in known if not any(o != c and eng.index.subclass_of(o, {c}) for o in known)}
+        def leaves(classes: set[str]) -> frozenset[str]:
+            known = {c for c in classes if c in eng.index.classes}
+            return frozenset(
+                c for c in known if not any(o != c and eng.index.subclass_of(o, {c}) for o in known)
+            )
 
-    doms, rans = leaves(info.domains), leaves(info.ranges)
-    top = {KG + "KubernetesConcept"}
-    if not (doms - top or rans - top):
+        doms, rans = leaves(info.domains), leaves(info.ranges)
+        top = {KG + "KubernetesConcept"}
+        found = cache[prop] = (doms, rans, bool(doms - top or rans - top))
+    doms, rans, specific = found
+    if not specific:
         return False
     return all(eng.index.has_type(subj, {d}) for d in doms) and all(
         eng.index.has_type(obj, {r}) for r in rans
