@@ -860,12 +860,13 @@ def read_relation_yesno(eng: Answerer, kind: Kind, ctx: Context) -> list[Reading
                 continue
             score, tokens = eng.property_match(prop, ctx, anchor)
             if score <= 0 and not connected:
-                if _fits_strictly(eng, prop, e1, e2) or _fits_strictly(eng, prop, e2, e1):
-                    implied.append(prop)
+                implied.append(prop)  # checked below, only when no property is worded
                 continue
             value = 3.0 * score + (1.0 if connected else 0.0)
             if best is None or value > best[0]:
                 best = (value, prop, tokens)
+        if best is None and implied:
+            implied = [p for p in implied if _fits_strictly(eng, p, e1, e2) or _fits_strictly(eng, p, e2, e1)]
         if best is None and len(implied) == 1:
             # "Can a VPA scale out?": no word names the relation, but only one fits the two things' classes
             # (an autoscaler's scaling method), so the object's name says it
@@ -2115,7 +2116,18 @@ def read_described_value(eng: Answerer, kind: Kind, ctx: Context) -> list[Readin
     """A named entity and words that describe one of its related things best ("When is a Job complete?": the Job
     feature "completes when the given number of pods succeed"); only things of the kind's value classes (features,
     responsibilities, characteristics: a use case names a task, whose question asks for what serves it)."""
-    if ctx.yesno:
+    if ctx.yesno or not ctx.mentions:
+        return []
+    per_kind = eng.__dict__.setdefault("_value_classes", {})
+    value_classes = per_kind.get(kind.id)
+    if value_classes is None:
+        value_classes = per_kind[kind.id] = {expand(c) for c in kind.params.get("value_classes", [])}
+    named = [
+        (m, entity, values)
+        for m, entity in entity_mentions(eng, ctx)
+        if (values := _related_of_classes(eng, entity, kind.id, value_classes))
+    ]
+    if not named:
         return []
     cue = cue_match(eng, kind, ctx)
     if cue is None:
@@ -2123,13 +2135,9 @@ def read_described_value(eng: Answerer, kind: Kind, ctx: Context) -> list[Readin
     boost, cue_tokens = cue
     idx = eng.index
     t_tokens = target_tokens(ctx)
-    value_classes = {expand(c) for c in kind.params.get("value_classes", [])}
     readings: list[Reading] = []
-    for m, entity in entity_mentions(eng, ctx):
+    for m, entity, values in named:
         anchor = ctx.mention_tokens(m)
-        values = _related_of_classes(eng, entity, kind.id, value_classes)
-        if not values:
-            continue
         target = ctx.target[1] if ctx.target else None
         asked = t_tokens
         if target and not any(idx.has_type(v, {target}) for v in values):
