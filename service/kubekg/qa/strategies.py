@@ -70,21 +70,25 @@ def unexplained(ctx: Context, explained: set[int]) -> int:
 def cue_match(eng: Answerer, kind: Kind, ctx: Context) -> tuple[float, set[int]] | None:
     """(boost score, tokens) of a kind's cues; None when a required group is missing or a forbidden cue is present."""
     compiled = eng.cues[kind.id]
+    present = ctx.lemma_index  # a phrase whose first word is absent cannot match: skip the call
     tokens: set[int] = set()
     for group in compiled["require"]:
         hit = None
         for phrase in group:
-            hit = ctx.match_phrase(phrase)
-            if hit:
-                break
+            if phrase[0] in present:
+                hit = ctx.match_phrase(phrase)
+                if hit:
+                    break
         if not hit:
             return None
         tokens |= hit
     for phrase in compiled["forbid"]:
-        if ctx.match_phrase(phrase):
+        if phrase[0] in present and ctx.match_phrase(phrase):
             return None
     boost = 0.0
     for phrase in compiled["boost"]:
+        if phrase[0] not in present:
+            continue
         hit = ctx.match_phrase(phrase)
         if hit and not hit <= tokens:
             boost += 0.5
