@@ -171,15 +171,21 @@ def parse_update(text: str, base_iri: str | None, wait: float | None = None) -> 
             raise UpdateSyntaxError(f"invalid SPARQL Update: {_first_line(exc)}") from None
 
 
-def _locate(text: str, ops: list[Any]) -> list[Operation]:
-    tokens = lexer.tokenize(text)
-    segments: list[tuple[int, int]] = []
+def _operation_bounds(tokens: list[Any]) -> list[tuple[int, int]]:
+    """Token index ranges of an update's operations: the text split at its top-level ';' separators."""
+    bounds: list[tuple[int, int]] = []
     start = 0
     for i, tok in enumerate(tokens):
         if tok.text == ";" and tok.depth == 0:
-            segments.append((start, i))
+            bounds.append((start, i))
             start = i + 1
-    segments.append((start, len(tokens)))
+    bounds.append((start, len(tokens)))
+    return bounds
+
+
+def _locate(text: str, ops: list[Any]) -> list[Operation]:
+    tokens = lexer.tokenize(text)
+    segments = _operation_bounds(tokens)
     located: list[Operation] = []
     for a, b in segments:
         i = a
@@ -331,13 +337,7 @@ def data_operations(text: str) -> list[DataOperation] | None:
     if "\\u" in text or "\\U" in text:
         return None
     tokens = lexer.tokenize(text)
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    for i, tok in enumerate(tokens):
-        if tok.text == ";" and tok.depth == 0:
-            bounds.append((start, i))
-            start = i + 1
-    bounds.append((start, len(tokens)))
+    bounds = _operation_bounds(tokens)
     prologue: list[str] = []
     operations: list[DataOperation] = []
     for a, b in bounds:
