@@ -22,6 +22,8 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kubekg.simulation import examples
+
 MAX_CHARS = 500  # the default MAX_QUESTION_CHARS
 PROPERTY = settings(
     max_examples=200,
@@ -169,59 +171,16 @@ def test_a_surrogate_pair_escape_is_a_normal_question(client: Any, ask_schema: d
 
 
 # ------------------------------------------------------------------------------------------------ simulation
-NOW = "2024-01-01T01:00:00Z"
-START = "2024-01-01T00:00:00Z"
+NOW = examples.EXAMPLE_NOW
+pod, pod_metrics = examples.ready_pod, examples.pod_metrics
 
-
-def pod(name: str, cpu: str = "200m") -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": "default", "creationTimestamp": START},
-        "spec": {"containers": [{"name": "app", "resources": {"requests": {"cpu": cpu}}}]},
-        "status": {
-            "phase": "Running",
-            "startTime": START,
-            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": START}],
-        },
-    }
-
-
-def pod_metrics(name: str, cpu: str = "300m") -> dict[str, Any]:
-    return {
-        "apiVersion": "metrics.k8s.io/v1beta1",
-        "kind": "PodMetrics",
-        "metadata": {"name": name, "namespace": "default"},
-        "timestamp": NOW,
-        "window": "30s",
-        "containers": [{"name": "app", "usage": {"cpu": cpu}}],
-    }
-
-
-RECONCILE = {
-    "hpa": {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-            "minReplicas": 1,
-            "maxReplicas": 10,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}},
-                }
-            ],
-            "behavior": {"scaleUp": {"tolerance": "0.1"}, "scaleDown": {"stabilizationWindowSeconds": 300}},
-        },
-    },
-    "scale": {"spec": {"replicas": 2}, "status": {"replicas": 2}},
-    "pods": [pod("web-1"), pod("web-2")],
-    "podMetrics": [pod_metrics("web-1"), pod_metrics("web-2")],
-    "now": NOW,
-    "config": {"tolerance": 0.1, "downscaleStabilizationWindowSeconds": 300},
+# the document's scale-out example, with a behavior and a controller config so their numbers are fuzzed too
+RECONCILE = examples.reconcile_body()
+RECONCILE["hpa"]["spec"]["behavior"] = {
+    "scaleUp": {"tolerance": "0.1"},
+    "scaleDown": {"stabilizationWindowSeconds": 300},
 }
+RECONCILE["config"] = {"tolerance": 0.1, "downscaleStabilizationWindowSeconds": 300}
 RECONCILE_NUMBERS = [
     ("hpa", "spec", "minReplicas"),
     ("hpa", "spec", "maxReplicas"),
@@ -236,29 +195,8 @@ RECONCILE_NUMBERS = [
     ("config", "downscaleStabilizationWindowSeconds"),
 ]
 
-PV = {
-    "apiVersion": "v1",
-    "kind": "PersistentVolume",
-    "metadata": {"name": "pv-nfs"},
-    "spec": {
-        "capacity": {"storage": "10Gi"},
-        "accessModes": ["ReadWriteMany"],
-        "nfs": {"server": "nfs.example", "path": "/exports"},
-        "persistentVolumeReclaimPolicy": "Delete",
-    },
-    "status": {"phase": "Available"},
-}
-CLAIM = {
-    "apiVersion": "v1",
-    "kind": "PersistentVolumeClaim",
-    "metadata": {"name": "data", "namespace": "default"},
-    "spec": {
-        "accessModes": ["ReadWriteMany"],
-        "resources": {"requests": {"storage": "5Gi"}},
-        "storageClassName": "",
-    },
-}
-BIND = {"persistentVolumes": [PV], "claim": CLAIM, "storageClasses": []}
+BIND = examples.bind_body(reclaim_policy="Delete")
+PV = BIND["persistentVolumes"][0]
 BIND_NUMBERS = [
     ("persistentVolumes", 0, "spec", "capacity", "storage"),
     ("claim", "spec", "resources", "requests", "storage"),

@@ -11,92 +11,13 @@ import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from kubekg.simulation import examples
 from kubekg.web.openapi import build_spec
 
 SCENARIOS = ("hpa/timeline", "pv/scenario", "daemonset", "job", "cronjob", "deployment", "nodeport")
-NOW = "2024-01-01T01:00:00Z"
-START = "2024-01-01T00:00:00Z"
-
-
-def _hpa(kind: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": "web"},
-            "minReplicas": 1,
-            "maxReplicas": 10,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}},
-                }
-            ],
-        },
-    }
-
-
-def _pod(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": "default", "creationTimestamp": START},
-        "spec": {"containers": [{"name": "app", "resources": {"requests": {"cpu": "200m"}}}]},
-        "status": {
-            "phase": "Running",
-            "startTime": START,
-            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": START}],
-        },
-    }
-
-
-def _pod_metrics(name: str, cpu: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "metrics.k8s.io/v1beta1",
-        "kind": "PodMetrics",
-        "metadata": {"name": name, "namespace": "default"},
-        "timestamp": NOW,
-        "window": "30s",
-        "containers": [{"name": "app", "usage": {"cpu": cpu}}],
-    }
-
-
 # the document's worked example: 2 pods averaging 300m, requests 200m, target 50% -> 6 replicas
-HPA_RECONCILE = {
-    "hpa": _hpa("Deployment"),
-    "scale": {"spec": {"replicas": 2}, "status": {"replicas": 2}},
-    "pods": [_pod("web-1"), _pod("web-2")],
-    "podMetrics": [_pod_metrics("web-1", "300m"), _pod_metrics("web-2", "300m")],
-    "now": NOW,
-}
-PV_BIND = {
-    "persistentVolumes": [
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolume",
-            "metadata": {"name": "pv-nfs"},
-            "spec": {
-                "capacity": {"storage": "10Gi"},
-                "accessModes": ["ReadWriteMany"],
-                "nfs": {"server": "nfs.example", "path": "/exports"},
-                "persistentVolumeReclaimPolicy": "Retain",
-            },
-            "status": {"phase": "Available"},
-        }
-    ],
-    "claim": {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data", "namespace": "default"},
-        "spec": {
-            "accessModes": ["ReadWriteMany"],
-            "resources": {"requests": {"storage": "5Gi"}},
-            "storageClassName": "",
-        },
-    },
-    "storageClasses": [],
-}
+HPA_RECONCILE = examples.reconcile_body()
+PV_BIND = examples.bind_body()
 
 # Real requests per documented operation: (method, path, query or JSON body, expected status).
 # Operations of other blueprints (ask, simulate) are exercised when their routes exist.
@@ -144,7 +65,7 @@ EXAMPLES: dict[tuple[str, str], list[tuple[str, dict[str, Any] | None, int]]] = 
     ],
     ("post", "/api/simulate/hpa/reconcile"): [
         ("/api/simulate/hpa/reconcile", HPA_RECONCILE, 200),
-        ("/api/simulate/hpa/reconcile", {**HPA_RECONCILE, "hpa": _hpa("DaemonSet")}, 422),
+        ("/api/simulate/hpa/reconcile", examples.reconcile_body("DaemonSet"), 422),
         ("/api/simulate/hpa/reconcile", {**HPA_RECONCILE, "hpa": "not an object"}, 422),
         ("/api/simulate/hpa/reconcile", [], 400),
     ],

@@ -21,10 +21,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-NOW = "2024-01-01T01:00:00Z"
-START = "2024-01-01T00:00:00Z"
+from kubekg.simulation import examples
+
 MAX_MEMORY_GROWTH = 0.10  # the issue's bound between the first and the last quarter
 WARM_UP_PER_KIND = 3  # requests of each kind per connection before measuring (first-use caches)
 
@@ -42,76 +41,8 @@ class Request:
     expect: bytes = b""  # a fragment the body must contain
 
 
-def _pod(name: str) -> dict[str, Any]:
-    return {
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": "default", "creationTimestamp": START},
-        "spec": {"containers": [{"name": "app", "resources": {"requests": {"cpu": "200m"}}}]},
-        "status": {
-            "phase": "Running",
-            "startTime": START,
-            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": START}],
-        },
-    }
-
-
-def _metrics(name: str) -> dict[str, Any]:
-    return {
-        "kind": "PodMetrics",
-        "metadata": {"name": name, "namespace": "default"},
-        "timestamp": NOW,
-        "window": "30s",
-        "containers": [{"name": "app", "usage": {"cpu": "300m"}}],
-    }
-
-
-RECONCILE = {
-    "hpa": {
-        "apiVersion": "autoscaling/v2",
-        "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": "web", "namespace": "default"},
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-            "minReplicas": 1,
-            "maxReplicas": 10,
-            "metrics": [
-                {
-                    "type": "Resource",
-                    "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}},
-                }
-            ],
-        },
-    },
-    "scale": {"spec": {"replicas": 2}, "status": {"replicas": 2}},
-    "pods": [_pod("web-1"), _pod("web-2")],
-    "podMetrics": [_metrics("web-1"), _metrics("web-2")],
-    "now": NOW,
-}
-BIND = {
-    "persistentVolumes": [
-        {
-            "kind": "PersistentVolume",
-            "metadata": {"name": "pv-nfs"},
-            "spec": {
-                "capacity": {"storage": "10Gi"},
-                "accessModes": ["ReadWriteMany"],
-                "nfs": {"server": "nfs.example", "path": "/exports"},
-                "persistentVolumeReclaimPolicy": "Retain",
-            },
-            "status": {"phase": "Available"},
-        }
-    ],
-    "claim": {
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "data", "namespace": "default"},
-        "spec": {
-            "accessModes": ["ReadWriteMany"],
-            "resources": {"requests": {"storage": "5Gi"}},
-            "storageClassName": "",
-        },
-    },
-    "storageClasses": [],
-}
+RECONCILE = examples.reconcile_body()  # the document's scale-out example
+BIND = examples.bind_body()
 JSON = (("Content-Type", "application/json"),)
 HTML = (("Accept", "text/html"),)
 

@@ -124,6 +124,83 @@ def document_timeline_body() -> dict[str, Any]:
     }
 
 
+EXAMPLE_START = "2024-01-01T00:00:00Z"  # the example pods' creation and readiness time
+EXAMPLE_NOW = "2024-01-01T01:00:00Z"  # the example reconcile's clock and metrics timestamp
+
+
+def ready_pod(name: str, cpu: str = "200m") -> dict[str, Any]:
+    """A Running, Ready pod of the example Deployment requesting ``cpu``, ready since EXAMPLE_START."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default", "creationTimestamp": EXAMPLE_START},
+        "spec": {"containers": [{"name": "app", "resources": {"requests": {"cpu": cpu}}}]},
+        "status": {
+            "phase": "Running",
+            "startTime": EXAMPLE_START,
+            "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": EXAMPLE_START}],
+        },
+    }
+
+
+def pod_metrics(name: str, cpu: str = "300m") -> dict[str, Any]:
+    """The metrics.k8s.io sample of one example pod using ``cpu`` at EXAMPLE_NOW."""
+    return {
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "kind": "PodMetrics",
+        "metadata": {"name": name, "namespace": "default"},
+        "timestamp": EXAMPLE_NOW,
+        "window": "30s",
+        "containers": [{"name": "app", "usage": {"cpu": cpu}}],
+    }
+
+
+def reconcile_body(target_kind: str = "Deployment") -> dict[str, Any]:
+    """POST /api/simulate/hpa/reconcile for the document's scale-out example: 2 ready pods requesting 200m and
+    using 300m each against a 50% target (the formula says 6, the controller's first sync 4); a fresh body."""
+    hpa = copy.deepcopy(DOC_HPA)
+    hpa["spec"]["minReplicas"] = 1
+    hpa["spec"]["scaleTargetRef"]["kind"] = target_kind
+    return {
+        "hpa": hpa,
+        "scale": {"spec": {"replicas": 2}, "status": {"replicas": 2}},
+        "pods": [ready_pod("web-1"), ready_pod("web-2")],
+        "podMetrics": [pod_metrics("web-1"), pod_metrics("web-2")],
+        "now": EXAMPLE_NOW,
+    }
+
+
+def bind_body(reclaim_policy: str = "Retain") -> dict[str, Any]:
+    """POST /api/simulate/pv/bind: one Available 10Gi NFS volume (RWX) and a 5Gi RWX claim without a class."""
+    return {
+        "persistentVolumes": [
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": "pv-nfs"},
+                "spec": {
+                    "capacity": {"storage": "10Gi"},
+                    "accessModes": ["ReadWriteMany"],
+                    "nfs": {"server": "nfs.example", "path": "/exports"},
+                    "persistentVolumeReclaimPolicy": reclaim_policy,
+                },
+                "status": {"phase": "Available"},
+            }
+        ],
+        "claim": {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "data", "namespace": "default"},
+            "spec": {
+                "accessModes": ["ReadWriteMany"],
+                "resources": {"requests": {"storage": "5Gi"}},
+                "storageClassName": "",
+            },
+        },
+        "storageClasses": [],
+    }
+
+
 def _spike_body() -> dict[str, Any]:
     hpa = {
         **DOC_HPA,
