@@ -266,6 +266,15 @@ def check_simulation(response: Any) -> dict[str, Any]:
     return {}
 
 
+def simulate_with(app: Flask, route: str, body: dict[str, Any], values: list) -> dict[str, Any]:
+    """POST ``body`` with each (path, value) put in, checked by :func:`check_simulation`."""
+    for path, value in values:
+        body = put(body, path, value)
+    return check_simulation(
+        app.test_client().post(route, data=json.dumps(body), content_type="application/json")
+    )
+
+
 @pytest.fixture(scope="module")
 def sim_app(app: Flask) -> Flask:
     if "simulate" not in app.blueprints:
@@ -276,14 +285,7 @@ def sim_app(app: Flask) -> Flask:
 @PROPERTY
 @given(values=st.lists(st.tuples(st.sampled_from(RECONCILE_NUMBERS), NUMBERS), min_size=1, max_size=4))
 def test_hpa_reconcile_takes_any_numbers(sim_app: Flask, values: list) -> None:
-    body = RECONCILE
-    for path, value in values:
-        body = put(body, path, value)
-    result = check_simulation(
-        sim_app.test_client().post(
-            "/api/simulate/hpa/reconcile", data=json.dumps(body), content_type="application/json"
-        )
-    )
+    result = simulate_with(sim_app, "/api/simulate/hpa/reconcile", RECONCILE, values)
     if result:
         assert isinstance(result["desiredReplicas"], int) and result["desiredReplicas"] >= 0
         assert isinstance(result["rescale"], bool) and isinstance(result["reason"], str)
@@ -292,14 +294,7 @@ def test_hpa_reconcile_takes_any_numbers(sim_app: Flask, values: list) -> None:
 @PROPERTY
 @given(values=st.lists(st.tuples(st.sampled_from(BIND_NUMBERS), NUMBERS), min_size=1, max_size=2))
 def test_pv_bind_takes_any_quantities(sim_app: Flask, values: list) -> None:
-    body = BIND
-    for path, value in values:
-        body = put(body, path, value)
-    result = check_simulation(
-        sim_app.test_client().post(
-            "/api/simulate/pv/bind", data=json.dumps(body), content_type="application/json"
-        )
-    )
+    result = simulate_with(sim_app, "/api/simulate/pv/bind", BIND, values)
     if result:
         assert result["volumeName"] in (None, "pv-nfs") and isinstance(result["reason"], str)
 
@@ -307,14 +302,7 @@ def test_pv_bind_takes_any_quantities(sim_app: Flask, values: list) -> None:
 @PROPERTY
 @given(values=st.lists(st.tuples(st.sampled_from(SYNC_NUMBERS), NUMBERS), min_size=1, max_size=2))
 def test_pv_sync_volume_takes_any_numbers(sim_app: Flask, values: list) -> None:
-    body = SYNC
-    for path, value in values:
-        body = put(body, path, value)
-    result = check_simulation(
-        sim_app.test_client().post(
-            "/api/simulate/pv/sync-volume", data=json.dumps(body), content_type="application/json"
-        )
-    )
+    result = simulate_with(sim_app, "/api/simulate/pv/sync-volume", SYNC, values)
     if result:
         assert isinstance(result["events"], list)
 
