@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from kubekg import paths
-from kubekg.sparql.testing import LiveServer, free_port
+from kubekg.sparql.testing import LiveServer, OxigraphProcess, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -119,59 +119,15 @@ class Proxy:
                 sock.close()
 
 
-class Oxigraph:
-    """``oxigraph serve-read-only`` over a loaded directory, on a fixed port, stoppable and restartable."""
-
-    def __init__(self, binary: str, location: Path) -> None:
-        self.binary, self.location, self.port = binary, location, free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "serve-read-only",
-                "--location",
-                str(self.location),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5),
-            ):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("oxigraph did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture(scope="module")
-def oxigraph(kg: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigraph]:
+def oxigraph(kg: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphProcess]:
     binary = Path(sys.executable).parent / "oxigraph"
     if not binary.is_file():
         binary = Path(shutil.which("oxigraph") or "/nonexistent")
     if not binary.is_file():
         pytest.skip("the oxigraph server CLI is not installed (pip install oxigraph)")
     root = tmp_path_factory.mktemp("faults-oxigraph")
-    (root / "kubekg.nq").write_bytes(kg.export("nquads"))
-    subprocess.run(
-        [str(binary), "load", "--location", str(root / "db"), "--file", str(root / "kubekg.nq")],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    server = Oxigraph(str(binary), root / "db")
+    server = OxigraphProcess.loaded(str(binary), kg.export("nquads"), root)
     server.start()
     yield server
     server.stop()
@@ -202,7 +158,7 @@ def burst(server: LiveServer, count: int = 16) -> list[int]:
 
 
 def test_remote_store_down_slow_or_garbled_is_a_quick_503_and_recovers(
-    oxigraph: Oxigraph, start_server: Any, tmp_path: Path, figures: Any
+    oxigraph: OxigraphProcess, start_server: Any, tmp_path: Path, figures: Any
 ) -> None:
     proxy = Proxy(oxigraph.port)
     server = start_server(

@@ -7,7 +7,6 @@ test runs its own Oxigraph on a fixed port so it can stop it and start it again.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,9 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kubekg import ns
-from kubekg.errors import StoreUnavailable
 from kubekg.graph import KnowledgeGraph, remote
-from kubekg.sparql.testing import free_port
+from kubekg.sparql.testing import OxigraphProcess
 from kubekg.web import create_app
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -116,60 +114,12 @@ def test_remote_timeout_is_a_quick_503(oxigraph_endpoint: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ outage
-class OxigraphProcess:
-    """An ``oxigraph serve-read-only`` on a fixed port that can be stopped and started again."""
-
-    def __init__(self, binary: str, location: Path, port: int) -> None:
-        self.binary, self.location, self.port = binary, location, port
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}/query"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "serve-read-only",
-                "--location",
-                str(self.location),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        backend = remote.RemoteBackend(self.endpoint)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                backend.ping(timeout=1.0)
-                return
-            except StoreUnavailable:
-                time.sleep(0.05)
-        raise RuntimeError("oxigraph did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
 def own_oxigraph(kg: KnowledgeGraph, tmp_path: Path) -> Iterator[OxigraphProcess]:
     binary = Path(sys.executable).parent / "oxigraph"
     if not binary.is_file():
         pytest.skip("the oxigraph server CLI is not installed (pip install oxigraph)")
-    dump = tmp_path / "kubekg.nq"
-    dump.write_bytes(kg.export("nquads"))
-    subprocess.run(
-        [str(binary), "load", "--location", str(tmp_path / "db"), "--file", str(dump)],
-        check=True,
-        capture_output=True,
-    )
-    server = OxigraphProcess(str(binary), tmp_path / "db", free_port())
+    server = OxigraphProcess.loaded(str(binary), kg.export("nquads"), tmp_path)
     server.start()
     yield server
     server.stop()

@@ -260,3 +260,62 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class OxigraphProcess:
+    """``oxigraph serve-read-only`` over a store directory on a fixed loopback port, stoppable and restartable
+    (a remote store to take away and bring back in outage tests)."""
+
+    def __init__(self, binary: str, location: Path, port: int | None = None) -> None:
+        self.binary, self.location, self.port = binary, location, port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @classmethod
+    def loaded(cls, binary: str, nquads: bytes, workdir: Path) -> OxigraphProcess:
+        """``oxigraph load`` the N-Quads into ``workdir/db`` (not started yet)."""
+        dump = workdir / "kubekg.nq"
+        dump.write_bytes(nquads)
+        subprocess.run(
+            [binary, "load", "--location", str(workdir / "db"), "--file", str(dump)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return cls(binary, workdir / "db")
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/query"
+
+    def start(self, timeout: float = 20.0) -> None:
+        """Start serving and return once a SPARQL ASK is answered (RuntimeError after ``timeout`` seconds)."""
+        from kubekg.errors import StoreUnavailable
+        from kubekg.graph.remote import RemoteBackend
+
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "serve-read-only",
+                "--location",
+                str(self.location),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        backend = RemoteBackend(self.endpoint)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                backend.ping(timeout=1.0)
+                return
+            except StoreUnavailable:
+                time.sleep(0.05)
+        raise RuntimeError("oxigraph did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
