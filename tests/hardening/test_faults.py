@@ -415,7 +415,7 @@ class Writer(threading.Thread):
                 )
             try:
                 status = update(self.server, text)
-            except OSError:
+            except (OSError, http.client.HTTPException):  # killed before a complete answer: not acknowledged
                 return
             if status != 200:
                 return
